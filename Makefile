@@ -1,0 +1,71 @@
+# The README's commands. Everything a fresh clone needs is installed from here.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export HOST PORT
+
+.PHONY: run test bench bench-quick screenshots venv venv-dev system-deps node-deps lint clean
+
+# Python 3.12+: pyenv's (the repo's .python-version names 3.13), else the newest on PATH.
+define find_python
+	for candidate in "$$(pyenv which python 2>/dev/null || true)" python3.13 python3.12 python3; do \
+	  [ -n "$$candidate" ] || continue; \
+	  path="$$(command -v "$$candidate" 2>/dev/null || true)"; [ -n "$$path" ] || continue; \
+	  if "$$path" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then echo "$$path"; exit 0; fi; \
+	done; \
+	echo "error: Python 3.12 or newer is needed (the repo's .python-version names 3.13; try 'pyenv install 3.13')." >&2; exit 1
+endef
+
+$(VENV)/.created:
+	python_bin="$$($(find_python))"; \
+	echo "Creating $(VENV) with $$python_bin ($$("$$python_bin" --version))"; \
+	"$$python_bin" -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	touch $@
+
+$(VENV)/.installed: $(VENV)/.created pyproject.toml
+	$(PY) -m pip install --quiet --disable-pip-version-check ".[dev]"
+	touch $@
+
+venv: $(VENV)/.installed
+
+run: venv
+	$(PY) manage.py migrate --no-input -v 0
+	$(PY) manage.py collectstatic --no-input -v 0
+	$(PY) manage.py ensure_demo_user
+	@echo "Serving the console on http://$(HOST):$(PORT)/ (Ctrl-C stops it)"
+	exec $(VENV)/bin/gunicorn console.wsgi -c console/gunicorn.conf.py
+
+# Debian's chromium and AWS CLI v2 (PyPI's awscli is v1 and lacks `configure import`).
+system-deps:
+	missing=""; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	/usr/bin/aws --version 2>/dev/null | grep -q '^aws-cli/2' || missing="$$missing awscli"; \
+	command -v node >/dev/null && command -v npm >/dev/null || missing="$$missing nodejs npm"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "error: install the Debian packages$$missing (as root: apt-get install$$missing)" >&2; exit 1; fi; \
+	fi
+
+node-deps: tests/clients/node_modules/.installed
+tests/clients/node_modules/.installed: tests/clients/package.json tests/clients/package-lock.json
+	cd tests/clients && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+test: venv system-deps node-deps
+	$(PY) -m pytest -p xdist -n 2 --dist loadgroup
+	@if [ -n "$${TEST_DATABASE_URL:-}" ]; then \
+	  echo "Again on PostgreSQL ($${TEST_DATABASE_URL%%\?*})"; \
+	  DATABASE_URL="$$TEST_DATABASE_URL" $(PY) -m pytest -p xdist -n 2 --dist loadgroup; \
+	fi
+
+lint: venv
+	$(VENV)/bin/ruff check .
+
+clean:
+	rm -rf $(VENV) tests/clients/node_modules

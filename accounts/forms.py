@@ -1,0 +1,22 @@
+from django import forms
+
+
+class SignInEmailForm(forms.Form):
+    email = forms.EmailField(
+        label="Root user email address",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True}),
+    )
+
+
+class SignInPasswordForm(forms.Form):
+    password = forms.CharField(
+        label="Password",
+        max_length=1024,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
+    )
+
+
+class RootCredentialsWarningForm(forms.Form):
+    dont_show_again = forms.BooleanField(label="Don't show me this message again", required=False)

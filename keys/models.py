@@ -1,0 +1,72 @@
+"""Access keys: at most two per root user, held by the database through slots 1 and 2."""
+
+from datetime import datetime
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from .crypto import decrypt_secret
+
+
+class AccessKeyQuerySet(models.QuerySet["AccessKey"]):
+    def for_owner(self, owner: settings.AUTH_USER_MODEL) -> "AccessKeyQuerySet":
+        return self.filter(owner=owner)
+
+    def active(self) -> "AccessKeyQuerySet":
+        return self.filter(status=AccessKey.Status.ACTIVE)
+
+
+class AccessKey(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "Active"
+        INACTIVE = "Inactive"
+
+    access_key_id = models.CharField(max_length=20, primary_key=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="access_keys"
+    )
+    # The two-key rule lives here: each key takes slot 1 or 2, unique per owner.
+    slot = models.PositiveSmallIntegerField()
+    secret_ciphertext = models.TextField(editable=False)
+    status = models.CharField(max_length=8, choices=Status, default=Status.ACTIVE)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    last_used_region = models.CharField(max_length=32, blank=True)
+    last_used_service = models.CharField(max_length=32, blank=True)
+
+    objects = AccessKeyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "slot"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "slot"], name="accesskey_one_per_slot"),
+            models.CheckConstraint(
+                condition=models.Q(slot__in=[1, 2]), name="accesskey_slot_1_or_2"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["Active", "Inactive"]),
+                name="accesskey_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.access_key_id
+
+    def __repr__(self) -> str:
+        # Never the ciphertext, let alone the secret.
+        return f"<AccessKey {self.access_key_id} {self.status}>"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+    @property
+    def was_used(self) -> bool:
+        return self.last_used_at is not None
+
+    def secret_access_key(self) -> str:
+        return decrypt_secret(self.secret_ciphertext)
+
+    def age_days(self, now: datetime | None = None) -> int:
+        return ((now or timezone.now()) - self.created_at).days

@@ -1,0 +1,201 @@
+"""The My Security Credentials page and one POST view per action on a key.
+
+A plain request gets a full page (a POST ends in a redirect); an htmx request gets the
+access-key section as a fragment from the same view, with any dialog inside it.
+"""
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.views import root_credentials_warning_passed
+
+from . import keyfiles
+from .exceptions import AccessKeyNotFound, KeyLimitExceeded
+from .forms import DeleteAccessKeyForm
+from .models import AccessKey
+from .secret_window import (
+    close_secret_window,
+    keeps_secret_window,
+    open_secret_window,
+    secret_window_is_open,
+)
+from .services import (
+    access_key_activate,
+    access_key_create,
+    access_key_deactivate,
+    access_key_delete,
+)
+
+PAGE = "keys/security_credentials.html"
+SECTION = "keys/security_credentials.html#access-keys-body"
+LIMIT_MESSAGE = "You can have a maximum of two access keys (active or inactive) at a time."
+
+
+def _credentials_url() -> str:
+    return reverse("security_credentials") + "?expanded=access-keys#access-keys"
+
+
+def _owned_key(request: HttpRequest, access_key_id: str) -> AccessKey:
+    # Another account's key is a 404, never a 403: its existence is not ours to confirm.
+    return get_object_or_404(AccessKey.objects.for_owner(request.user), pk=access_key_id)
+
+
+def _render(request: HttpRequest, *, status: int = 200, **extra: Any) -> HttpResponse:
+    access_keys = list(AccessKey.objects.for_owner(request.user))
+    context = {
+        "access_keys": access_keys,
+        "at_key_limit": len(access_keys) >= settings.ACCESS_KEYS_PER_USER,
+        "limit_message": LIMIT_MESSAGE,
+        "expanded": True,
+        **extra,
+    }
+    template = SECTION if request.htmx and not request.htmx.boosted else PAGE
+    return render(request, template, context, status=status)
+
+
+def _after_action(request: HttpRequest) -> HttpResponse:
+    if request.htmx:
+        return _render(request)
+    return redirect(_credentials_url())
+
+
+@never_cache
+@login_required
+@require_GET
+def security_credentials(request: HttpRequest) -> HttpResponse:
+    if not root_credentials_warning_passed(request):
+        return redirect("root_credentials_warning")
+    return _render(request, expanded=request.GET.get("expanded") == "access-keys")
+
+
+@never_cache
+@login_required
+@require_POST
+@keeps_secret_window
+def create(request: HttpRequest) -> HttpResponse:
+    try:
+        new_key = access_key_create(owner=request.user)
+    except KeyLimitExceeded:
+        # The section re-renders at the limit, disabled button and limit message included.
+        return _after_action(request)
+    access_key_id = new_key.access_key.access_key_id
+    open_secret_window(request, access_key_id=access_key_id)
+    if request.htmx:
+        return _render(
+            request,
+            created_key=new_key.access_key,
+            secret_access_key=new_key.secret_access_key,
+        )
+    return redirect("access_key_created", access_key_id=access_key_id)
+
+
+def _secret_gone(request: HttpRequest) -> HttpResponse:
+    response = render(request, "keys/secret_gone.html", status=410)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@never_cache
+@login_required
+@require_GET
+@keeps_secret_window
+def created(request: HttpRequest, access_key_id: str) -> HttpResponse:
+    """The Create Access Key dialog, while its one-time window is open."""
+    access_key = _owned_key(request, access_key_id)
+    if not secret_window_is_open(request, access_key_id=access_key_id):
+        return _secret_gone(request)
+    return _render(
+        request,
+        created_key=access_key,
+        secret_access_key=access_key.secret_access_key(),
+        show_secret=request.GET.get("show") == "1",
+    )
+
+
+@never_cache
+@login_required
+@require_GET
+@keeps_secret_window
+def download_rootkey(request: HttpRequest, access_key_id: str) -> HttpResponse:
+    access_key = _owned_key(request, access_key_id)
+    if not secret_window_is_open(request, access_key_id=access_key_id):
+        return _secret_gone(request)
+    content = keyfiles.rootkey_csv(access_key, access_key.secret_access_key())
+    return keyfiles.attachment(content, "rootkey.csv")
+
+
+@never_cache
+@login_required
+@require_GET
+@keeps_secret_window
+def download_cli(request: HttpRequest, access_key_id: str) -> HttpResponse:
+    access_key = _owned_key(request, access_key_id)
+    if not secret_window_is_open(request, access_key_id=access_key_id):
+        return _secret_gone(request)
+    content = keyfiles.cli_import_csv(access_key, access_key.secret_access_key())
+    profile = keyfiles.cli_profile_name(request.user.account_name)
+    return keyfiles.attachment(content, f"{profile}_accessKeys.csv")
+
+
+@never_cache
+@login_required
+@require_POST
+def close(request: HttpRequest, access_key_id: str) -> HttpResponse:
+    _owned_key(request, access_key_id)
+    close_secret_window(request)  # the middleware has closed it too; this says why
+    return _after_action(request)
+
+
+@never_cache
+@login_required
+@require_POST
+def deactivate(request: HttpRequest, access_key_id: str) -> HttpResponse:
+    access_key = _owned_key(request, access_key_id)
+    try:
+        access_key_deactivate(access_key=access_key)
+    except AccessKeyNotFound:
+        messages.error(request, f"Access key {access_key_id} no longer exists.")
+    else:
+        messages.success(request, f"Access key {access_key_id} is now inactive.")
+    return _after_action(request)
+
+
+@never_cache
+@login_required
+@require_POST
+def activate(request: HttpRequest, access_key_id: str) -> HttpResponse:
+    access_key = _owned_key(request, access_key_id)
+    try:
+        access_key_activate(access_key=access_key)
+    except AccessKeyNotFound:
+        messages.error(request, f"Access key {access_key_id} no longer exists.")
+    else:
+        messages.success(request, f"Access key {access_key_id} is now active.")
+    return _after_action(request)
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def delete(request: HttpRequest, access_key_id: str) -> HttpResponse:
+    """GET asks for confirmation (the typed key ID); POST deletes for ever."""
+    access_key = _owned_key(request, access_key_id)
+    form = DeleteAccessKeyForm(request.POST or None, access_key_id=access_key_id)
+    if request.method == "POST" and form.is_valid():
+        try:
+            access_key_delete(access_key=access_key)
+        except AccessKeyNotFound:
+            messages.error(request, f"Access key {access_key_id} no longer exists.")
+        else:
+            messages.success(request, f"Access key {access_key_id} has been deleted.")
+        return _after_action(request)
+    status = 400 if request.method == "POST" and not request.htmx else 200
+    return _render(request, deleting_key=access_key, delete_form=form, status=status)
