@@ -1,0 +1,72 @@
+"""Real Chromium (Debian's, never a downloaded one) against pytest-django's live server.
+
+The live server runs in a thread of this process and shares the in-memory SQLite test
+database with the test, so a test can read what the browser did (and set up what it needs)
+through the ORM. Playwright's sync API runs an event loop in the test thread; Django's ORM
+refuses to run beside one unless told that it is safe here, which it is: nothing else uses
+that loop.
+"""
+
+import os
+
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+import pytest  # noqa: E402
+from playwright.sync_api import BrowserContext, Page  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "headless": browser_type_launch_args.get("headless", True),
+        "args": CHROMIUM_ARGS,
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict) -> dict:
+    return {**browser_context_args, "accept_downloads": True}
+
+
+@pytest.fixture(scope="session")
+def base_url(live_server) -> str:  # type: ignore[no-untyped-def]
+    # Playwright resolves page.goto("/signin") and page.request.get(...) against it.
+    return live_server.url
+
+
+@pytest.fixture(autouse=True)
+def _browser_test_environment(live_server, settings) -> None:  # type: ignore[no-untyped-def]
+    # Asking for live_server here puts every browser test on the transactional database
+    # that the server thread can see.
+    #
+    # The pages link their CSS and JavaScript through the manifest storage, which needs
+    # `collectstatic` to have run (a fresh clone has no var/static/, and every page would be
+    # a 500) and serves a stale copy after an edit when it has. The browser must run the
+    # code under test, so it gets the files straight from static/.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
+def no_js_context(new_context) -> BrowserContext:  # type: ignore[no-untyped-def]
+    return new_context(java_script_enabled=False)
+
+
+@pytest.fixture
+def no_js_page(no_js_context: BrowserContext) -> Page:
+    return no_js_context.new_page()
