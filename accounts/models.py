@@ -70,3 +70,66 @@ class RootUser(AbstractBaseUser):
     @property
     def arn(self) -> str:
         return f"arn:aws:iam::{self.account_id}:root"
+
+
+class EventQuerySet(models.QuerySet["Event"]):
+    def update(self, **kwargs: object) -> int:
+        raise PermissionError("Events are an append-only audit trail: never updated.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise PermissionError("Events are an append-only audit trail: never deleted.")
+
+    def for_account(self, account: "RootUser") -> "EventQuerySet":
+        return self.filter(account=account)
+
+
+class Event(models.Model):
+    """One line of the account's event history. Never holds a secret; never changes."""
+
+    class Action(models.TextChoices):
+        SIGN_IN = "SignIn", "Sign in"
+        SIGN_IN_FAILURE = "SignInFailure", "Sign-in failure"
+        SIGN_IN_THROTTLED = "SignInThrottled", "Sign-in refused (too many failures)"
+        SIGN_OUT = "SignOut", "Sign out"
+        CREATE_ACCESS_KEY = "CreateAccessKey", "Create access key"
+        ACTIVATE_ACCESS_KEY = "ActivateAccessKey", "Make access key active"
+        DEACTIVATE_ACCESS_KEY = "DeactivateAccessKey", "Make access key inactive"
+        DELETE_ACCESS_KEY = "DeleteAccessKey", "Delete access key"
+        ACCESS_KEY_QUOTA_REFUSED = "AccessKeyQuotaRefused", "Access key refused (quota)"
+
+    class Channel(models.TextChoices):
+        CONSOLE = "console", "Console"
+        API = "api", "API"
+        COMMAND = "command", "Command"
+
+    occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
+    account = models.ForeignKey(
+        RootUser, null=True, blank=True, on_delete=models.PROTECT, related_name="events"
+    )
+    # The email typed at sign-in (throttling is keyed on it and the address together).
+    email = models.CharField(max_length=254, blank=True)
+    action = models.CharField(max_length=32, choices=Action)
+    channel = models.CharField(max_length=8, choices=Channel)
+    access_key_id = models.CharField(max_length=20, blank=True)
+    source_ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=512, blank=True)
+
+    objects = EventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [
+            models.Index(fields=["account", "-occurred_at", "-id"], name="event_account_recent"),
+            models.Index(fields=["email", "source_ip", "-occurred_at"], name="event_signin_pair"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%dT%H:%M:%SZ} {self.action} {self.channel}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if not self._state.adding:
+            raise PermissionError("Events are an append-only audit trail: never updated.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise PermissionError("Events are an append-only audit trail: never deleted.")

@@ -11,4 +11,6 @@ urlpatterns = [
         views.root_credentials_warning,
         name="root_credentials_warning",
     ),
+    path("iam/event_history", views.event_history, name="event_history"),
+    path("iam/event_history.csv", views.event_history_csv, name="event_history_csv"),
 ]

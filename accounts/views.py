@@ -1,8 +1,11 @@
 """Sign-in in two steps as on AWS, sign-out, and the root-credentials warning."""
 
+import csv
+
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -10,12 +13,19 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from .events import Action, EventContext, event_record
 from .forms import RootCredentialsWarningForm, SignInEmailForm, SignInPasswordForm
+from .models import Event, RootUser
+from .throttle import signin_locked_until
 
 SIGNIN_EMAIL = "signin_email"
 SIGNIN_NEXT = "signin_next"
 WARNING_PASSED = "root_credentials_warning_passed"
 AUTH_FAILED = "Your authentication information is incorrect. Please try again."
+THROTTLED = (
+    "Too many failed sign-in attempts for this email address from your network. "
+    "For your security, sign-in is paused for 15 minutes; try again after {time} UTC."
+)
 
 
 def _safe_next(request: HttpRequest, candidate: str | None) -> str:
@@ -50,25 +60,45 @@ def signin_password(request: HttpRequest) -> HttpResponse:
         return redirect("signin")
     form = SignInPasswordForm(request.POST or None)
     error = None
-    if request.method == "POST" and form.is_valid():
-        user = authenticate(request, username=email, password=form.cleaned_data["password"])
+    context = EventContext.from_request(request)
+    if request.method == "POST":
+        # Known and unknown emails take the same path, at the same cost: a lookup, a hash.
+        account = RootUser.objects.filter(email__iexact=email).first()
+        locked_until = signin_locked_until(email=email, source_ip=context.source_ip)
+        if locked_until:
+            event_record(action=Action.SIGN_IN_THROTTLED, context=context, account=account, email=email)
+            error = THROTTLED.format(time=f"{locked_until:%H:%M}")
+            return _password_page(request, form, email, error, status=429)
+        user = None
+        if form.is_valid():
+            user = authenticate(request, username=email, password=form.cleaned_data["password"])
         if user is not None:
             next_url = request.session.get(SIGNIN_NEXT) or reverse("dashboard")
             login(request, user)  # cycles the session key
+            event_record(action=Action.SIGN_IN, context=context, account=user, email=email)
             return redirect(_safe_next(request, next_url))
+        event_record(action=Action.SIGN_IN_FAILURE, context=context, account=account, email=email)
         error = AUTH_FAILED
-    elif request.method == "POST":
-        error = AUTH_FAILED
+    return _password_page(request, form, email, error, status=401 if error else 200)
+
+
+def _password_page(
+    request: HttpRequest, form: SignInPasswordForm, email: str, error: str | None, *, status: int
+) -> HttpResponse:
     return render(
         request,
         "accounts/signin_password.html",
         {"form": form, "email": email, "error": error},
-        status=401 if error else 200,
+        status=status,
     )
 
 
 @require_POST
 def signout(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        event_record(
+            action=Action.SIGN_OUT, context=EventContext.from_request(request), account=request.user
+        )
     logout(request)  # flushes the session on the server: the old cookie opens nothing
     return redirect("signin")
 
@@ -88,3 +118,43 @@ def root_credentials_warning(request: HttpRequest) -> HttpResponse:
 
 def root_credentials_warning_passed(request: HttpRequest) -> bool:
     return bool(request.user.hide_root_credentials_warning or request.session.get(WARNING_PASSED))
+
+
+EVENT_COLUMNS = ["Event time", "Event name", "Channel", "Access key ID", "Source IP address",
+                 "User agent"]
+
+
+@never_cache
+@login_required
+def event_history(request: HttpRequest) -> HttpResponse:
+    """The account's events, newest first, 50 a page."""
+    events = Event.objects.for_account(request.user)
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    return render(request, "accounts/event_history.html", {"page": page, "columns": EVENT_COLUMNS})
+
+
+@never_cache
+@login_required
+def event_history_csv(request: HttpRequest) -> StreamingHttpResponse:
+    def rows():  # type: ignore[no-untyped-def]
+        writer = csv.writer(Echo(), lineterminator="\n")
+        yield writer.writerow(EVENT_COLUMNS)
+        for event in Event.objects.for_account(request.user).iterator(chunk_size=1000):
+            yield writer.writerow([
+                f"{event.occurred_at:%Y-%m-%dT%H:%M:%SZ}", event.action, event.channel,
+                event.access_key_id, event.source_ip or "", _csv_safe(event.user_agent),
+            ])
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="event_history.csv"'
+    return response
+
+
+class Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_safe(value: str) -> str:
+    # A user agent is attacker-chosen: never let a spreadsheet run it as a formula.
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

@@ -9,6 +9,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.events import Action, EventContext, event_record
+
 from .crypto import encrypt_secret
 from .exceptions import AccessKeyNotFound, KeyLimitExceeded
 from .ids import generate_access_key_id, generate_secret_access_key
@@ -28,7 +30,9 @@ class NewAccessKey:
         return f"<NewAccessKey {self.access_key.access_key_id}>"
 
 
-def access_key_create(*, owner: settings.AUTH_USER_MODEL) -> NewAccessKey:
+def access_key_create(
+    *, owner: settings.AUTH_USER_MODEL, context: EventContext | None = None
+) -> NewAccessKey:
     """Make a key in a free slot, or raise KeyLimitExceeded when both slots are taken.
 
     The owner's row is locked (PostgreSQL) or the database write-locked (SQLite, IMMEDIATE
@@ -53,34 +57,61 @@ def access_key_create(*, owner: settings.AUTH_USER_MODEL) -> NewAccessKey:
                     )
             except IntegrityError:
                 continue  # Another writer took this slot first; try the next.
+            event_record(
+                action=Action.CREATE_ACCESS_KEY, context=context, account=owner,
+                access_key_id=access_key.access_key_id,
+            )
             return NewAccessKey(access_key=access_key, secret_access_key=secret)
+    event_record(action=Action.ACCESS_KEY_QUOTA_REFUSED, context=context, account=owner)
     raise KeyLimitExceeded(limit=settings.ACCESS_KEYS_PER_USER)
 
 
-def _set_status(*, access_key: AccessKey, status: AccessKey.Status) -> AccessKey:
-    updated = AccessKey.objects.filter(
-        pk=access_key.pk, owner_id=access_key.owner_id
-    ).update(status=status)
-    if not updated:
-        raise AccessKeyNotFound(access_key.access_key_id)
+def _set_status(
+    *, access_key: AccessKey, status: AccessKey.Status, action: str, context: EventContext | None
+) -> AccessKey:
+    with transaction.atomic():
+        updated = AccessKey.objects.filter(
+            pk=access_key.pk, owner_id=access_key.owner_id
+        ).update(status=status)
+        if not updated:
+            raise AccessKeyNotFound(access_key.access_key_id)
+        event_record(
+            action=action, context=context, account_id=access_key.owner_id,
+            access_key_id=access_key.access_key_id,
+        )
     access_key.status = status
     return access_key
 
 
-def access_key_activate(*, access_key: AccessKey) -> AccessKey:
-    return _set_status(access_key=access_key, status=AccessKey.Status.ACTIVE)
+def access_key_activate(
+    *, access_key: AccessKey, context: EventContext | None = None
+) -> AccessKey:
+    return _set_status(
+        access_key=access_key, status=AccessKey.Status.ACTIVE,
+        action=Action.ACTIVATE_ACCESS_KEY, context=context,
+    )
 
 
-def access_key_deactivate(*, access_key: AccessKey) -> AccessKey:
-    return _set_status(access_key=access_key, status=AccessKey.Status.INACTIVE)
+def access_key_deactivate(
+    *, access_key: AccessKey, context: EventContext | None = None
+) -> AccessKey:
+    return _set_status(
+        access_key=access_key, status=AccessKey.Status.INACTIVE,
+        action=Action.DEACTIVATE_ACCESS_KEY, context=context,
+    )
 
 
-def access_key_delete(*, access_key: AccessKey) -> None:
-    deleted, _ = AccessKey.objects.filter(
-        pk=access_key.pk, owner_id=access_key.owner_id
-    ).delete()
-    if not deleted:
-        raise AccessKeyNotFound(access_key.access_key_id)
+def access_key_delete(*, access_key: AccessKey, context: EventContext | None = None) -> None:
+    with transaction.atomic():
+        deleted, _ = AccessKey.objects.filter(
+            pk=access_key.pk, owner_id=access_key.owner_id
+        ).delete()
+        if not deleted:
+            raise AccessKeyNotFound(access_key.access_key_id)
+        event_record(
+            action=Action.DELETE_ACCESS_KEY, context=context, account_id=access_key.owner_id,
+            access_key_id=access_key.access_key_id,
+        )
 
 
 def last_use_time(at: datetime) -> datetime:

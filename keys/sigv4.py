@@ -1,31 +1,29 @@
 """AWS Signature Version 4 verification (server side), standard library only.
 
-The module is split in two steps so that the caller can look the access key up
-between them:
+There are two steps, so that the caller can look the access key up between them:
+:func:`parse_request` needs no secret. It finds the credential, the signed headers,
+the signature and the time, in the ``Authorization`` header or in presigned-URL
+query parameters. :func:`verify` then checks the scope and the clock, and
+recomputes the signature with the secret.
 
-1. :func:`parse_request` needs no secret. It finds the credential, the signed
-   headers, the signature and the request time, either in the ``Authorization``
-   header or in the presigned-URL query parameters.
-2. :func:`verify` recomputes the signature with the secret and checks the clock.
+Canonicalisation follows AWS's rules for non-S3 services (IAM, STS, ...), and the
+official test vectors pin it down byte for byte:
 
-Canonicalisation follows AWS's rules for services other than S3 (IAM, STS, ...),
-and the official test vectors pin it down byte for byte:
+* Path: the raw path as received, still percent-encoded. Dot segments and
+  repeated slashes are removed if ``normalize_path`` is set. Then every byte
+  outside ``A-Za-z0-9-_.~/`` is percent-encoded again. This is the "double
+  encoding" that non-S3 services use, and botocore does the same. With Django,
+  pass the wire path (``RAW_URI``/``REQUEST_URI``), or ``quote(request.path)``;
+  for IAM/STS the path is just ``/``.
+* Query: each name and value is percent-decoded to bytes and re-encoded per
+  RFC 3986, then the pairs are sorted by (name, value). ``+`` is a literal plus.
+  Empty ``&&`` pieces are skipped.
+* Headers: names are lowercased. Values are trimmed, and inner whitespace runs,
+  obs-fold line breaks included, collapse to one space, as in botocore.
+  Repeated headers are joined with ``,`` in the order received.
 
-* The path is the raw path as received, still percent-encoded. It is
-  normalised if asked (dot segments are removed, repeated slashes are
-  collapsed), and then every byte outside ``A-Za-z0-9-_.~/`` is
-  percent-encoded again. That second encoding is the "double encoding" that
-  non-S3 services use, and botocore does the same.
-* Query parameters are percent-decoded to bytes and re-encoded per RFC 3986.
-  They are sorted by encoded name, then by value. ``+`` stays a literal plus.
-  Empty ``&&`` pieces are ignored.
-* Header names are lowercased. Values are trimmed, and inner runs of
-  whitespace, including obs-fold line breaks, become one space, as in
-  botocore. Repeated headers are joined with ``,`` in the order received.
-
-All failures raise :class:`SigV4Error` subclasses. Nothing else is raised for
-any request input, because the HTTP layer maps these to AWS error documents
-and anything else would become a 500.
+Failures raise :class:`SigV4Error` subclasses, and nothing else, for any request
+input. The view maps them to AWS error documents; any other exception would be a 500.
 """
 
 from __future__ import annotations
@@ -34,7 +32,7 @@ import functools
 import hashlib
 import hmac
 import re
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -53,7 +51,7 @@ _CLIP = 256  # bound on request text echoed back in error messages
 
 
 class SigV4Error(Exception):
-    """Base class. ``code`` and ``http_status`` are what AWS would answer."""
+    """Base class. ``code``, ``http_status`` and ``message`` are what AWS would answer."""
 
     code: ClassVar[str] = "SignatureDoesNotMatch"
     http_status: ClassVar[int] = 403
@@ -64,35 +62,26 @@ class SigV4Error(Exception):
 
 
 class MissingAuthenticationToken(SigV4Error):
-    """The request has no SigV4 authentication at all."""
+    """There is no SigV4 authentication at all (403)."""
 
     code = "MissingAuthenticationToken"
-    http_status = 403
 
 
 class IncompleteSignature(SigV4Error):
-    """The authentication data is there but malformed. No secret is needed to tell."""
+    """The authentication data is malformed; no secret is needed to tell (400)."""
 
-    code = "IncompleteSignature"
-    http_status = 400
+    code, http_status = "IncompleteSignature", 400
 
 
 class SignatureDoesNotMatch(SigV4Error):
-    """The signature, the credential scope or the clock check failed."""
-
-    code = "SignatureDoesNotMatch"
-    http_status = 403
+    """The signature, the credential scope or the clock check failed (403)."""
 
 
 class ContentSHA256Mismatch(SignatureDoesNotMatch):
-    """``x-amz-content-sha256`` does not describe the body actually received.
+    """``x-amz-content-sha256`` does not match the body received (400, S3's code).
+    A subclass because it is still a failed verification."""
 
-    It subclasses SignatureDoesNotMatch because it is still a verification
-    failure. ``code`` is S3's name for the same condition.
-    """
-
-    code = "XAmzContentSHA256Mismatch"
-    http_status = 400
+    code, http_status = "XAmzContentSHA256Mismatch", 400
 
 
 MISMATCH_MESSAGE = (
@@ -397,10 +386,12 @@ def remove_dot_segments(path: str) -> str:
 
 
 def canonical_query(
-    query: Iterable[tuple[bytes, bytes]], *, exclude: set[bytes] | frozenset[bytes] = frozenset()
+    query: Iterable[tuple[bytes, bytes]], *, exclude: Container[bytes] = ()
 ) -> str:
     encoded = sorted(
-        (quote(name, safe=""), quote(value, safe="")) for name, value in query if name not in exclude
+        (quote(name, safe=""), quote(value, safe=""))
+        for name, value in query
+        if name not in exclude
     )
     return "&".join(f"{name}={value}" for name, value in encoded)
 
@@ -428,9 +419,10 @@ def string_to_sign(
 def derive_signing_key(secret_access_key: str, date: str, region: str, service: str) -> bytes:
     """kSigning = HMAC chain over date, region, service, "aws4_request".
 
-    It is cached because the key only changes daily and a busy key signs many
-    requests. The cache is bounded so that scopes chosen by attackers cannot
-    grow it.
+    It is cached because it changes only daily, while a busy key signs many
+    requests. The cache is bounded, so scopes chosen by attackers cannot grow it.
+    Because the secret is part of the cache key, the cache keeps secrets in
+    memory. A rotated secret is simply a new entry.
     """
     key = _bytes("AWS4" + secret_access_key)
     for part in (date, region, service, TERMINATOR):
@@ -510,18 +502,17 @@ def _check_scope_consistency(req: SignedRequest) -> None:
 
 
 def _check_clock(req: SignedRequest, now: datetime) -> None:
-    """Header form: ±15 minutes. Presigned form: X-Amz-Expires after X-Amz-Date,
-    and no more than 15 minutes in the future. Arithmetic is done on ``now``
-    only, so that request dates near year 9999 cannot overflow."""
+    """Header form: ±15 minutes. Presigned form: valid for X-Amz-Expires seconds
+    after X-Amz-Date, and not more than 15 minutes ahead. Arithmetic is done on
+    ``now`` only, so that request dates near year 9999 cannot overflow."""
     if req.request_time > now + CLOCK_SKEW:
         raise SignatureDoesNotMatch(
             f"Signature not yet current: {req.amz_date} is still later than "
             f"{_format(now + CLOCK_SKEW)} ({_format(now)} + 15 min.)"
         )
-    if req.is_presigned and req.expires is not None:
+    earliest, window = now - CLOCK_SKEW, "15 min."
+    if req.expires is not None:  # presigned
         earliest, window = now - timedelta(seconds=req.expires), f"{req.expires} sec."
-    else:
-        earliest, window = now - CLOCK_SKEW, "15 min."
     if req.request_time < earliest:
         raise SignatureDoesNotMatch(
             f"Signature expired: {req.amz_date} is now earlier than "
@@ -562,7 +553,7 @@ def _clip(text: str) -> str:
 
 
 def _format(moment: datetime) -> str:
-    """ISO 8601 basic format. Not strftime, because glibc's %Y does not zero-pad years before 1000."""
+    """ISO 8601 basic format. Not strftime: glibc's %Y does not zero-pad years < 1000."""
     m = moment
     return f"{m.year:04d}{m.month:02d}{m.day:02d}T{m.hour:02d}{m.minute:02d}{m.second:02d}Z"
 

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.events import EventContext
 from accounts.views import root_credentials_warning_passed
 
 from . import keyfiles
@@ -82,7 +83,7 @@ def security_credentials(request: HttpRequest) -> HttpResponse:
 @keeps_secret_window
 def create(request: HttpRequest) -> HttpResponse:
     try:
-        new_key = access_key_create(owner=request.user)
+        new_key = access_key_create(owner=request.user, context=EventContext.from_request(request))
     except KeyLimitExceeded:
         # The section re-renders at the limit, disabled button and limit message included.
         return _after_action(request)
@@ -160,7 +161,7 @@ def close(request: HttpRequest, access_key_id: str) -> HttpResponse:
 def deactivate(request: HttpRequest, access_key_id: str) -> HttpResponse:
     access_key = _owned_key(request, access_key_id)
     try:
-        access_key_deactivate(access_key=access_key)
+        access_key_deactivate(access_key=access_key, context=EventContext.from_request(request))
     except AccessKeyNotFound:
         messages.error(request, f"Access key {access_key_id} no longer exists.")
     else:
@@ -174,7 +175,7 @@ def deactivate(request: HttpRequest, access_key_id: str) -> HttpResponse:
 def activate(request: HttpRequest, access_key_id: str) -> HttpResponse:
     access_key = _owned_key(request, access_key_id)
     try:
-        access_key_activate(access_key=access_key)
+        access_key_activate(access_key=access_key, context=EventContext.from_request(request))
     except AccessKeyNotFound:
         messages.error(request, f"Access key {access_key_id} no longer exists.")
     else:
@@ -191,7 +192,7 @@ def delete(request: HttpRequest, access_key_id: str) -> HttpResponse:
     form = DeleteAccessKeyForm(request.POST or None, access_key_id=access_key_id)
     if request.method == "POST" and form.is_valid():
         try:
-            access_key_delete(access_key=access_key)
+            access_key_delete(access_key=access_key, context=EventContext.from_request(request))
         except AccessKeyNotFound:
             messages.error(request, f"Access key {access_key_id} no longer exists.")
         else:

@@ -1,0 +1,175 @@
+"""What a person does in the console, one step at a time.
+
+Elements are found by role, label and text, with DESIGN.md's exact labels, the way a person
+(or a screen reader) finds them; nothing here knows a CSS class. Every step works the same
+with and without JavaScript, since the console's plain forms and htmx share their labels.
+"""
+
+import csv
+import io
+from pathlib import Path
+
+from playwright.sync_api import Download, Locator, Page, expect
+
+from tests.factories import PASSWORD
+
+AUTH_FAILED = "Your authentication information is incorrect. Please try again."
+WARNING = (
+    "You are accessing the security credentials page for your AWS account. "
+    "The account credentials provide unlimited access to your AWS resources."
+)
+DONT_SHOW_AGAIN = "Don't show me this message again"
+ACCESS_KEYS = "Access keys (access key ID and secret access key)"
+COLUMNS = [
+    "Created",
+    "Access Key ID",
+    "Last Used",
+    "Last Used Region",
+    "Last Used Service",
+    "Status",
+    "Actions",
+]
+KEY_LIMIT = "You can have a maximum of two access keys (active or inactive) at a time."
+CREATED = "Your access key (access key ID and secret access key) has been created successfully."
+DOWNLOAD_NOW = (
+    "Download your key file now, which contains your new access key ID and secret access key. "
+    "If you do not download the key file now, you will not be able to retrieve your secret "
+    "access key again."
+)
+PROTECT = "To help protect your security, store your secret access key securely and do not share it."
+CONFIRM_DELETE_LABEL = "To confirm deletion, enter the access key ID in the text input field."
+SECRET_GONE_HEADING = "This secret access key can no longer be retrieved"
+
+CREDENTIALS_PATH = "/iam/security_credentials"
+
+
+def button(scope: Page | Locator, name: str) -> Locator:
+    return scope.get_by_role("button", name=name, exact=True)
+
+
+def sign_in(page: Page, email: str, password: str = PASSWORD) -> None:
+    """Both steps of the sign-in, as AWS has them: the email address, then the password."""
+    page.goto("/signin")
+    page.get_by_label("Root user email address", exact=True).fill(email)
+    button(page, "Next").click()
+    page.get_by_label("Password", exact=True).fill(password)
+    button(page, "Sign in").click()
+
+
+def account_menu(page: Page, account_name: str) -> Locator:
+    """The account name in the navigation bar, which opens the account menu."""
+    return page.get_by_role("banner").get_by_text(account_name, exact=True)
+
+
+def open_my_security_credentials(page: Page, account_name: str) -> None:
+    account_menu(page, account_name).click()
+    page.get_by_role("link", name="My Security Credentials", exact=True).click()
+
+
+def continue_past_warning(page: Page, *, dont_show_again: bool = False) -> None:
+    expect(page.get_by_text(WARNING, exact=True)).to_be_visible()
+    if dont_show_again:
+        page.get_by_label(DONT_SHOW_AGAIN, exact=True).check()
+    button(page, "Continue to Security Credentials").click()
+    expect(page.get_by_role("heading", name="Your Security Credentials", level=1)).to_be_visible()
+
+
+def sign_in_to_access_keys(page: Page, email: str, account_name: str) -> None:
+    """Sign in, go to My Security Credentials past the warning, and open the access keys."""
+    sign_in(page, email)
+    expect(page.get_by_role("heading", name="IAM Dashboard", level=1)).to_be_visible()
+    open_my_security_credentials(page, account_name)
+    continue_past_warning(page)
+    expand_access_keys(page)
+
+
+def expand_access_keys(page: Page) -> None:
+    expect(page.get_by_role("columnheader", name="Access Key ID", exact=True)).to_be_hidden()
+    page.get_by_text(ACCESS_KEYS, exact=True).click()
+    expect_access_keys_open(page)
+
+
+def expect_access_keys_open(page: Page) -> None:
+    expect(page.get_by_role("columnheader")).to_have_text(COLUMNS)
+
+
+def key_row(page: Page, access_key_id: str) -> Locator:
+    return page.get_by_role("row").filter(has_text=access_key_id)
+
+
+def expect_key_row(page: Page, access_key_id: str, *, status: str) -> None:
+    """The key's row: its ID, never used ("N/A" three times), its status and its actions."""
+    toggle = "Make Inactive" if status == "Active" else "Make Active"
+    cells = key_row(page, access_key_id).get_by_role("cell")
+    expect(cells.nth(1)).to_have_text(access_key_id)
+    expect(cells.nth(2)).to_have_text("N/A")
+    expect(cells.nth(3)).to_have_text("N/A")
+    expect(cells.nth(4)).to_have_text("N/A")
+    expect(cells.nth(5)).to_have_text(status)
+    expect(button(cells.nth(6), toggle)).to_be_visible()
+    expect(button(cells.nth(6), "Delete")).to_be_visible()
+
+
+def create_dialog(page: Page) -> Locator:
+    return page.get_by_role("dialog", name="Create Access Key", exact=True)
+
+
+def delete_dialog(page: Page) -> Locator:
+    return page.get_by_role("dialog", name="Delete Access Key", exact=True)
+
+
+def create_access_key(page: Page) -> Locator:
+    """Create New Access Key; returns the Create Access Key dialog, checked for its texts."""
+    button(page, "Create New Access Key").click()
+    dialog = create_dialog(page)
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_text(CREATED, exact=True)).to_be_visible()
+    expect(dialog.get_by_text(DOWNLOAD_NOW, exact=True)).to_be_visible()
+    expect(dialog.get_by_text(PROTECT, exact=True)).to_be_visible()
+    for name in ("Show Access Key", "Download Key File", "Download for AWS CLI", "Close"):
+        expect(button(dialog, name)).to_be_visible()
+    return dialog
+
+
+def show_access_key(page: Page) -> tuple[str, str]:
+    """Show Access Key in the open dialog; returns the access key ID and the secret shown."""
+    dialog = create_dialog(page)
+    expect(dialog.get_by_text("Secret Access Key:", exact=True)).to_be_hidden()
+    button(dialog, "Show Access Key").click()
+    dialog = create_dialog(page)  # without JavaScript this is a new page
+    expect(dialog.get_by_role("term")).to_have_text(["Access Key ID:", "Secret Access Key:"])
+    values = dialog.get_by_role("definition")
+    expect(values).to_have_count(2)
+    access_key_id, secret = (text.strip() for text in values.all_inner_texts())
+    return access_key_id, secret
+
+
+def download(page: Page, scope: Locator, name: str) -> tuple[str, list[list[str]]]:
+    """Click a download button; returns the suggested file name and the CSV's rows."""
+    with page.expect_download() as info:
+        button(scope, name).click()
+    file: Download = info.value
+    assert file.failure() is None
+    rows = list(csv.reader(io.StringIO(Path(file.path()).read_text(encoding="utf-8"))))
+    return file.suggested_filename, rows
+
+
+def created_url(access_key_id: str) -> str:
+    return f"{CREDENTIALS_PATH}/access-keys/{access_key_id}/created"
+
+
+def download_urls(access_key_id: str) -> list[str]:
+    base = f"{CREDENTIALS_PATH}/access-keys/{access_key_id}"
+    return [f"{base}/rootkey.csv", f"{base}/cli.csv"]
+
+
+def expect_secret_gone(page: Page, access_key_id: str, secret: str) -> None:
+    """The dialog and both downloads answer 410 with the explanation, never the secret."""
+    for url in [created_url(access_key_id), *download_urls(access_key_id)]:
+        response = page.request.get(url, max_redirects=0)
+        body = response.text()
+        assert response.status == 410, (url, response.status)
+        assert SECRET_GONE_HEADING in body
+        assert "create a new access key" in body
+        assert secret not in body
+        assert "no-store" in response.headers["cache-control"]
