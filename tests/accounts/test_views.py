@@ -152,3 +152,25 @@ def test_get_started_with_iam_users_leads_to_the_users_page(alice_client):
     page = alice_client.get("/iam/security_credentials/warning").content.decode()
     assert 'action="/iam/users"' in page
     assert alice_client.get("/iam/users").status_code == 200
+
+
+def test_an_idle_session_ends_after_an_hour(alice_client, monkeypatch):
+    import time
+
+    assert alice_client.get("/iam/home").status_code == 200
+    now = time.time()
+    monkeypatch.setattr("accounts.middleware.time.time", lambda: now + 59 * 60)
+    assert alice_client.get("/iam/home").status_code == 200  # activity refreshes the stamp
+    monkeypatch.setattr("accounts.middleware.time.time", lambda: now + 118 * 60)
+    assert alice_client.get("/iam/home").status_code == 200
+    monkeypatch.setattr("accounts.middleware.time.time", lambda: now + 180 * 60)
+    response = alice_client.get("/iam/home")
+    assert response.status_code == 302 and response["Location"].startswith("/signin")
+
+
+def test_session_cookies_are_httponly_and_lax(alice, password):
+    client = CsrfClient()
+    client.post("/signin", {"email": alice.email})
+    response = client.post("/signin/password", {"password": password})
+    cookie = response.cookies["sessionid"]
+    assert cookie["httponly"] and cookie["samesite"] == "Lax"
