@@ -2,10 +2,14 @@ from django.urls import include, path
 
 from . import views
 
+handler500 = "console.views.server_error"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("iam/home", views.dashboard, name="dashboard"),
     path("iam/users", views.iam_users, name="iam_users"),
+    path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
     path("", include("accounts.urls")),
     path("", include("keys.urls")),
 ]

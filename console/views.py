@@ -1,15 +1,21 @@
 """The console chrome's own pages: the IAM dashboard, the IAM users page, health checks."""
 
+import sys
 from datetime import timedelta
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, InterfaceError, connections
+from django.db.migrations.executor import MigrationExecutor
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template import loader
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from keys.models import AccessKey
+
+from .observability import new_request_id
 
 ROTATE_AFTER = timedelta(days=90)
 
@@ -37,3 +43,75 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @require_GET
 def iam_users(request: HttpRequest) -> HttpResponse:
     return render(request, "console/iam_users.html")
+
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    """The process is alive and serving. Touches nothing else, so it never flaps with the DB."""
+    return HttpResponse("ok\n", content_type="text/plain")
+
+
+def readyz(request: HttpRequest) -> HttpResponse:
+    """Ready for traffic: the database answers and every migration is applied."""
+    checks = {"database": "ok", "migrations": "ok"}
+    status = 200
+    try:
+        connection = connections[DEFAULT_DB_ALIAS]
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        if not _migrations_applied(connection):
+            checks["migrations"] = "pending"
+            status = 503
+    except DatabaseError:
+        checks["database"] = "unreachable"
+        checks["migrations"] = "unknown"
+        status = 503
+    response = JsonResponse(checks, status=status)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+_migrations_known_applied = False
+
+
+def _migrations_applied(connection) -> bool:  # type: ignore[no-untyped-def]
+    global _migrations_known_applied
+    if not _migrations_known_applied:
+        executor = MigrationExecutor(connection)
+        plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+        _migrations_known_applied = not plan  # once applied, they stay applied for this code
+    return _migrations_known_applied
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """Uncaught errors: a database outage is a 503 that recovers by itself; anything else a
+    plain 500. Neither touches the database nor shows a traceback; /api answers AWS XML."""
+    error = sys.exc_info()[1]
+    unavailable = isinstance(error, (DatabaseError, InterfaceError))
+    if request.path.startswith("/api"):
+        return _api_service_error(request, unavailable=unavailable)
+    template = "503.html" if unavailable else "500.html"
+    body = loader.get_template(template).render()
+    response = HttpResponse(body, status=503 if unavailable else 500)
+    if unavailable:
+        response["Retry-After"] = "5"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _api_service_error(request: HttpRequest, *, unavailable: bool) -> HttpResponse:
+    """AWS's own answer to a service-side failure, for SDKs to retry as they do on AWS."""
+    code, status = ("ServiceUnavailable", 503) if unavailable else ("InternalFailure", 500)
+    message = (
+        "Service is unable to handle request." if unavailable
+        else "The request processing has failed because of an unknown error."
+    )
+    request_id = getattr(request, "request_id", "") or new_request_id()
+    body = (
+        '<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">'
+        f"<Error><Type>Receiver</Type><Code>{code}</Code><Message>{message}</Message></Error>"
+        f"<RequestId>{request_id}</RequestId></ErrorResponse>"
+    )
+    response = HttpResponse(body, status=status, content_type="text/xml")
+    response["x-amzn-RequestId"] = request_id
+    response["Cache-Control"] = "no-store"
+    return response

@@ -1,7 +1,516 @@
-from django.http import HttpResponse
+"""The AWS Query API at ``/api``: IAM and STS for the root user who owns the signing key.
+
+A request, top to bottom: read the parameters (form POST body over the query string), parse
+the SigV4 data (no secret needed), load the key with its owner in one query, verify the
+signature with the key's secret, record the use (at most one UPDATE, and before the action,
+so that GetAccessKeyLastUsed sees its own call as at AWS), run the action, answer AWS XML.
+
+Every failure is answered as AWS answers it; SigV4 and domain errors become AWS errors in one
+place (:func:`_aws_error`), and anything unexpected becomes a logged ``ServiceFailure`` /
+``InternalFailure`` 500 in XML, never Django's HTML. The endpoint is signed, not
+cookie-authenticated: it is CSRF-exempt and never reads or writes the session.
+"""
+
+import logging
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import quote, urlsplit
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.http import HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
+
+from . import api_xml, sigv4
+from .api_xml import Fields, iso8601
+from .exceptions import AccessKeyNotFound, KeyLimitExceeded
+from .ids import ACCESS_KEY_ID_PATTERN, account_id_from_access_key_id
+from .models import AccessKey
+from .services import (
+    access_key_activate,
+    access_key_create,
+    access_key_deactivate,
+    access_key_delete,
+    access_key_record_use,
+)
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str  # as in the SigV4 credential scope
+    version: str
+    namespace: str
+    internal_error: str  # IAM calls its 500 ServiceFailure, STS InternalFailure
+
+
+IAM = Service("iam", "2010-05-08", "https://iam.amazonaws.com/doc/2010-05-08/", "ServiceFailure")
+STS = Service("sts", "2011-06-15", "https://sts.amazonaws.com/doc/2011-06-15/", "InternalFailure")
+SERVICES = {service.name: service for service in (IAM, STS)}
+
+INVALID_CLIENT_TOKEN = "The security token included in the request is invalid."  # noqa: S105
+INTERNAL_ERROR = (
+    "The request processing has failed because of an unknown error, exception or failure."
+)
+# What a real SDK puts in the scope ("us-east-1", "eu-central-1", a custom "local"): also
+# what fits the last-used column, so a crafted scope can never fail the write.
+REGION_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")
+
+
+class ApiError(Exception):
+    """An answer in AWS's words: raised anywhere below, rendered once in :func:`endpoint`."""
+
+    def __init__(self, code: str, message: str, *, status: int = 400, fault: str = "Sender"):
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.status = status
+        self.fault = fault
+
+
+def _aws_error(error: Exception) -> ApiError:
+    """The one place where SigV4 and access-key domain errors are worded as AWS words them."""
+    if isinstance(error, ApiError):
+        return error
+    if isinstance(error, sigv4.SigV4Error):
+        return ApiError(error.code, error.message, status=error.http_status)
+    if isinstance(error, KeyLimitExceeded):
+        return ApiError("LimitExceeded", str(error), status=409)
+    if isinstance(error, AccessKeyNotFound):
+        return ApiError("NoSuchEntity", str(error), status=404)
+    raise TypeError(f"Not an API error: {type(error).__name__}")
+
+
+_ANSWERED = (ApiError, sigv4.SigV4Error, KeyLimitExceeded, AccessKeyNotFound)
+
+
+# ----------------------------------------------------------------------------- the view
 
 
 @csrf_exempt
-def endpoint(request):  # placeholder until the Query API lands
-    return HttpResponse(status=501)
+def endpoint(request: HttpRequest) -> HttpResponse:
+    request_id = str(uuid.uuid4())
+    service = IAM  # until the request says otherwise: unsigned errors speak IAM
+    try:
+        if request.method not in ("GET", "POST"):
+            response = _error_response(
+                ApiError("MethodNotAllowed", f"The HTTP method {request.method} is not "
+                         "allowed here; the Query API takes GET and POST.", status=405),
+                service, request_id,
+            )
+            response["Allow"] = "GET, POST"
+            return response
+        params = _read_params(request)
+        if params.get("Version") == STS.version:
+            service = STS
+        signed = _parse_signature(request)
+        service = _service_for(signed)
+        caller = _authenticate(signed, service=service, now=timezone.now())
+        action, handler = _operation(service, params)
+        result = handler(caller, params)
+        body = api_xml.success(
+            action=action, namespace=service.namespace, request_id=request_id, result=result
+        )
+        return _xml_response(body, status=200, request_id=request_id)
+    except _ANSWERED as error:
+        return _error_response(_aws_error(error), service, request_id)
+    except Exception:
+        # Only the request ID and the traceback: never parameters, headers or secrets.
+        logger.exception("API request %s failed unexpectedly", request_id)
+        failure = ApiError(service.internal_error, INTERNAL_ERROR, status=500, fault="Receiver")
+        return _error_response(failure, service, request_id)
+
+
+def _xml_response(body: bytes, *, status: int, request_id: str) -> HttpResponse:
+    response = HttpResponse(body, status=status, content_type="text/xml")
+    response["x-amzn-RequestId"] = request_id
+    # CreateAccessKey carries a secret; no API answer is worth caching anyway.
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _error_response(error: ApiError, service: Service, request_id: str) -> HttpResponse:
+    body = api_xml.error(
+        namespace=service.namespace,
+        request_id=request_id,
+        code=error.code,
+        message=error.message,
+        fault=error.fault,
+    )
+    return _xml_response(body, status=error.status, request_id=request_id)
+
+
+# ------------------------------------------------------------------ request and caller
+
+
+def _read_params(request: HttpRequest) -> dict[str, str]:
+    """AWS Query parameters: the query string, then a form body over it (last value wins)."""
+    try:
+        request.body  # noqa: B018 - read (and bounded) before the form parser looks at it
+        params = dict(request.GET.items())
+        params.update(request.POST.items())
+    except RequestDataTooBig:
+        raise ApiError(
+            "RequestEntityTooLarge", "The request body is too large.", status=413
+        ) from None
+    except (SuspiciousOperation, MultiPartParserError, ValueError):
+        raise ApiError(
+            "MalformedQueryString", "The request parameters could not be parsed."
+        ) from None
+    return params
+
+
+def _raw_path(request: HttpRequest) -> str:
+    """The path as the client sent and signed it, still percent-encoded."""
+    raw_uri = request.META.get("RAW_URI")  # gunicorn's request target, untouched
+    if raw_uri:
+        return urlsplit(raw_uri).path or "/"
+    return quote(request.path, safe="/~")
+
+
+def _headers(request: HttpRequest) -> list[tuple[str, str]]:
+    headers = []
+    for key, value in request.META.items():
+        if key.startswith("HTTP_"):
+            headers.append((key[5:].replace("_", "-").lower(), value))
+        elif key in ("CONTENT_TYPE", "CONTENT_LENGTH") and value:
+            headers.append((key.replace("_", "-").lower(), value))
+    return headers
+
+
+def _parse_signature(request: HttpRequest) -> sigv4.SignedRequest:
+    return sigv4.parse_request(
+        method=request.method or "GET",
+        path=_raw_path(request),
+        query_string=request.META.get("QUERY_STRING", ""),
+        headers=_headers(request),
+        body=request.body,
+    )
+
+
+def _service_for(signed: sigv4.SignedRequest) -> Service:
+    service = SERVICES.get(signed.service)
+    if service is None:
+        raise sigv4.SignatureDoesNotMatch(
+            f"Credential should be scoped to correct service: '{IAM.name}'. "
+        )
+    if not REGION_PATTERN.fullmatch(signed.region):
+        raise sigv4.SignatureDoesNotMatch(
+            f"Credential should be scoped to a valid region, not '{signed.region[:64]}'. "
+        )
+    return service
+
+
+@dataclass
+class Caller:
+    """The verified root user behind a request: the key that signed it and all the
+    account's keys (at most two), loaded together."""
+
+    access_key: AccessKey
+    account_keys: list[AccessKey]
+    region: str
+    service: Service
+
+    @property
+    def owner(self):  # type: ignore[no-untyped-def]
+        return self.access_key.owner
+
+
+def _authenticate(signed: sigv4.SignedRequest, *, service: Service, now: datetime) -> Caller:
+    """One query for the key, its owner and the owner's other key; the signature check; then
+    the last-use record (one UPDATE at most). The sibling rides along in the same query so
+    that no action needs a second read: ListAccessKeys and the ownership check of
+    Update/Delete/GetAccessKeyLastUsed are answered from it."""
+    account_keys: list[AccessKey] = []
+    # A string that is not a key ID names no key: no query, and no odd bytes for the driver.
+    if ACCESS_KEY_ID_PATTERN.fullmatch(signed.access_key_id):
+        account_keys = list(
+            AccessKey.objects.select_related("owner").filter(
+                owner__access_keys__pk=signed.access_key_id
+            )
+        )
+    access_key = next((k for k in account_keys if k.pk == signed.access_key_id), None)
+    if (
+        access_key is None
+        or not access_key.is_active
+        or not access_key.owner.is_active
+        or signed.session_token  # we issue no session tokens, so none can be valid
+    ):
+        raise ApiError("InvalidClientTokenId", INVALID_CLIENT_TOKEN, status=403)
+    sigv4.verify(signed, secret_access_key=access_key.secret_access_key(), now=now)
+    access_key_record_use(
+        access_key=access_key, region=signed.region, service=signed.service, at=now
+    )
+    return Caller(
+        access_key=access_key, account_keys=account_keys, region=signed.region, service=service
+    )
+
+
+# ------------------------------------------------------------------------- dispatching
+
+type Handler = Callable[[Caller, dict[str, str]], Fields | None]
+
+
+def _operation(service: Service, params: dict[str, str]) -> tuple[str, Handler]:
+    action = params.get("Action")
+    if not action:
+        raise ApiError("MissingAction", "Missing Action")
+    version = params.get("Version") or "NO_VERSION_SPECIFIED"
+    handler = OPERATIONS.get((service.name, action)) if version == service.version else None
+    if handler is None:
+        raise ApiError("InvalidAction", f"Could not find operation {action} for version {version}")
+    return action, handler
+
+
+_LENGTH = "Member must have length"
+
+
+class Validation:
+    """Collects constraint failures and reports them all at once, in AWS's wording:
+    ``2 validation errors detected: Value null at 'status' failed to satisfy constraint: …``"""
+
+    def __init__(self, params: dict[str, str]) -> None:
+        self.params = params
+        self.problems: list[str] = []
+
+    def _fail(self, value: str | None, member: str, constraint: str) -> None:
+        shown = "null" if value is None else f"'{value}'"
+        self.problems.append(
+            f"Value {shown} at '{member}' failed to satisfy constraint: {constraint}"
+        )
+
+    def string(
+        self,
+        name: str,
+        *,
+        required: bool = False,
+        min_length: int = 0,
+        max_length: int | None = None,
+        pattern: str | None = None,
+        choices: tuple[str, ...] | None = None,
+    ) -> str | None:
+        member = name[0].lower() + name[1:]
+        value = self.params.get(name)
+        if value is None:
+            if required:
+                self._fail(None, member, "Member must not be null")
+            return None
+        if choices is not None and value not in choices:
+            self._fail(value, member, f"Member must satisfy enum value set: [{', '.join(choices)}]")
+        if pattern is not None and not re.fullmatch(pattern, value, re.ASCII):
+            self._fail(value, member, f"Member must satisfy regular expression pattern: {pattern}")
+        if len(value) < min_length:
+            self._fail(value, member, f"{_LENGTH} greater than or equal to {min_length}")
+        if max_length is not None and len(value) > max_length:
+            self._fail(value, member, f"{_LENGTH} less than or equal to {max_length}")
+        return value
+
+    def integer(self, name: str, *, minimum: int, maximum: int) -> int | None:
+        member = name[0].lower() + name[1:]
+        value = self.params.get(name)
+        if value is None:
+            return None
+        if not re.fullmatch(r"[+-]?[0-9]{1,10}", value):
+            self._fail(value, member, "Member must be an integer")
+            return None
+        number = int(value)
+        if number < minimum:
+            self._fail(value, member, f"Member must have value greater than or equal to {minimum}")
+        if number > maximum:
+            self._fail(value, member, f"Member must have value less than or equal to {maximum}")
+        return number
+
+    def check(self) -> None:
+        if self.problems:
+            count = len(self.problems)
+            raise ApiError(
+                "ValidationError",
+                f"{count} validation error{'s' if count > 1 else ''} detected: "
+                + "; ".join(self.problems),
+            )
+
+
+def _access_key_id(check: Validation, *, pattern: str = r"[\w]+") -> str | None:
+    return check.string("AccessKeyId", required=True, min_length=16, max_length=128,
+                        pattern=pattern)
+
+
+def _user_name(check: Validation) -> str | None:
+    return check.string("UserName", min_length=1, max_length=128, pattern=r"[\w+=,.@-]+")
+
+
+def _as_root(check: Validation, user_name: str | None) -> None:
+    """Validate, then refuse any UserName: the root user is no IAM user, and this account
+    has none, so a named user is an unknown one, as AWS answers a root caller."""
+    check.check()
+    if user_name is not None:
+        raise ApiError(
+            "NoSuchEntity", f"The user with name {user_name} cannot be found.", status=404
+        )
+
+
+def _owned_key(caller: Caller, access_key_id: str) -> AccessKey:
+    """The caller's own key: another account's key is as unknown as a made-up one (404)."""
+    for access_key in caller.account_keys:
+        if access_key.access_key_id == access_key_id:
+            return access_key
+    raise AccessKeyNotFound(access_key_id)
+
+
+# --------------------------------------------------------------------------- IAM actions
+
+
+def _metadata(access_key: AccessKey) -> Fields:
+    # No UserName: AWS leaves it out for the root user's keys.
+    return [
+        ("AccessKeyId", access_key.access_key_id),
+        ("Status", access_key.status),
+        ("CreateDate", iso8601(access_key.created_at)),
+    ]
+
+
+def create_access_key(caller: Caller, params: dict[str, str]) -> Fields:
+    check = Validation(params)
+    _as_root(check, _user_name(check))
+    new_key = access_key_create(owner=caller.owner)
+    access_key = new_key.access_key
+    return [
+        (
+            "AccessKey",
+            [
+                ("AccessKeyId", access_key.access_key_id),
+                ("Status", access_key.status),
+                ("SecretAccessKey", new_key.secret_access_key),
+                ("CreateDate", iso8601(access_key.created_at)),
+            ],
+        )
+    ]
+
+
+def list_access_keys(caller: Caller, params: dict[str, str]) -> Fields:
+    check = Validation(params)
+    user_name = _user_name(check)
+    max_items = check.integer("MaxItems", minimum=1, maximum=1000) or 100
+    marker = check.string("Marker", min_length=1, max_length=320, pattern=r"[\u0020-\u00FF]+")
+    _as_root(check, user_name)
+    access_keys = caller.account_keys
+    start = 0
+    if marker is not None:
+        # The marker is the ID of the next key to list, as handed out below.
+        ids = [access_key.access_key_id for access_key in access_keys]
+        if marker not in ids:
+            raise ApiError("ValidationError", "Invalid Marker.")
+        start = ids.index(marker)
+    page = access_keys[start : start + max_items]
+    rest = access_keys[start + max_items :]
+    result: Fields = [
+        ("AccessKeyMetadata", [("member", _metadata(access_key)) for access_key in page]),
+        ("IsTruncated", "true" if rest else "false"),
+    ]
+    if rest:
+        result.append(("Marker", rest[0].access_key_id))
+    return result
+
+
+def update_access_key(caller: Caller, params: dict[str, str]) -> None:
+    check = Validation(params)
+    user_name = _user_name(check)
+    access_key_id = _access_key_id(check)
+    status = check.string("Status", required=True, choices=AccessKey.Status.values)
+    _as_root(check, user_name)
+    access_key = _owned_key(caller, access_key_id or "")
+    if status == AccessKey.Status.ACTIVE:
+        access_key_activate(access_key=access_key)
+    else:
+        access_key_deactivate(access_key=access_key)
+    return None
+
+
+def delete_access_key(caller: Caller, params: dict[str, str]) -> None:
+    check = Validation(params)
+    user_name = _user_name(check)
+    access_key_id = _access_key_id(check)
+    _as_root(check, user_name)
+    access_key_delete(access_key=_owned_key(caller, access_key_id or ""))
+    return None
+
+
+def get_access_key_last_used(caller: Caller, params: dict[str, str]) -> Fields:
+    check = Validation(params)
+    access_key_id = _access_key_id(check)
+    check.check()
+    access_key = _owned_key(caller, access_key_id or "")
+    if access_key.last_used_at is None:
+        # AWS's answer for a key never used: "N/A" and no date.
+        last_used: Fields = [("Region", "N/A"), ("ServiceName", "N/A")]
+    else:
+        last_used = [
+            ("LastUsedDate", iso8601(access_key.last_used_at)),
+            ("ServiceName", access_key.last_used_service),
+            ("Region", access_key.last_used_region),
+        ]
+    return [("AccessKeyLastUsed", last_used)]
+
+
+def get_account_summary(caller: Caller, params: dict[str, str]) -> Fields:
+    # The caller's own key is one, so the root user always has keys when it asks.
+    summary = {
+        "Users": 0, "UsersQuota": 5000, "Groups": 0, "GroupsQuota": 300,
+        "ServerCertificates": 0, "ServerCertificatesQuota": 20,
+        "UserPolicySizeQuota": 2048, "GroupPolicySizeQuota": 5120, "GroupsPerUserQuota": 10,
+        "SigningCertificatesPerUserQuota": 2,
+        "AccessKeysPerUserQuota": settings.ACCESS_KEYS_PER_USER,
+        "MFADevices": 0, "MFADevicesInUse": 0, "AccountMFAEnabled": 0,
+        "AccountAccessKeysPresent": 1, "AccountSigningCertificatesPresent": 0,
+        "AttachedPoliciesPerGroupQuota": 10, "AttachedPoliciesPerRoleQuota": 10,
+        "AttachedPoliciesPerUserQuota": 10, "Policies": 0, "PoliciesQuota": 1500,
+        "PolicySizeQuota": 6144, "PolicyVersionsInUse": 0, "PolicyVersionsInUseQuota": 10000,
+        "VersionsPerPolicyQuota": 5, "GlobalEndpointTokenVersion": 1,
+        "AssumeRolePolicySizeQuota": 2048, "InstanceProfiles": 0,
+        "InstanceProfilesQuota": 1000, "Providers": 0, "RolePolicySizeQuota": 10240,
+        "Roles": 0, "RolesQuota": 1000,
+    }
+    entries = [("entry", [("key", key), ("value", str(value))]) for key, value in summary.items()]
+    return [("SummaryMap", entries)]
+
+
+# --------------------------------------------------------------------------- STS actions
+
+
+def get_caller_identity(caller: Caller, params: dict[str, str]) -> Fields:
+    owner = caller.owner
+    return [("Arn", owner.arn), ("UserId", owner.account_id), ("Account", owner.account_id)]
+
+
+def get_access_key_info(caller: Caller, params: dict[str, str]) -> Fields:
+    check = Validation(params)
+    access_key_id = _access_key_id(check, pattern=r"[\w]*")
+    check.check()
+    try:
+        account_id = account_id_from_access_key_id(access_key_id or "")
+    except ValueError:
+        raise ApiError(
+            "ValidationError",
+            f"1 validation error detected: Value '{access_key_id}' at 'accessKeyId' failed to "
+            "satisfy constraint: Member must be an access key ID (AKIA and 16 characters of "
+            "A-Z and 2-7)",
+        ) from None
+    return [("Account", account_id)]
+
+
+OPERATIONS: dict[tuple[str, str], Handler] = {
+    ("iam", "CreateAccessKey"): create_access_key,
+    ("iam", "ListAccessKeys"): list_access_keys,
+    ("iam", "UpdateAccessKey"): update_access_key,
+    ("iam", "DeleteAccessKey"): delete_access_key,
+    ("iam", "GetAccessKeyLastUsed"): get_access_key_last_used,
+    ("iam", "GetAccountSummary"): get_account_summary,
+    ("sts", "GetCallerIdentity"): get_caller_identity,
+    ("sts", "GetAccessKeyInfo"): get_access_key_info,
+}

@@ -1,0 +1,165 @@
+"""Seed the benchmark's console database: many filler accounts, then the bench's root user.
+
+Run with the project's own virtualenv, against the bench's temporary VAR_DIR (the settings
+read it), after `manage.py migrate`:
+
+    VAR_DIR=/tmp/x .venv/bin/python bench/seed.py --accounts 1000 --out /tmp/x/root.json
+
+Filler accounts: a `seed_accounts` management command when the project has one, else a bulk
+insert here (batches of BATCH rows, one transaction each). Every filler account gets two keys
+(slot 1 Active, slot 2 Inactive) with well-formed IDs that encode its account ID; they share
+one password hash and one secret ciphertext, since nobody signs in or signs with them, which
+keeps 100,000 accounts / 200,000 keys to seconds instead of hours of Argon2 and Fernet.
+
+The bench's root user is made the real way (`create_user`, `access_key_create`), and its email,
+password and the two plain secrets are written, mode 0600, to --out as JSON.
+"""
+
+import argparse
+import json
+import os
+import random
+import secrets
+import sys
+import time
+from pathlib import Path
+
+BATCH = 5000
+ROOT_EMAIL = "bench-root@example.com"
+ROOT_ACCOUNT_NAME = "bench-root"
+
+
+def setup_django() -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "console.settings")
+    import django
+
+    django.setup()
+
+
+def seed_filler(count: int) -> str:
+    from django.core.management import call_command, get_commands
+
+    if "seed_accounts" in get_commands():
+        call_command("seed_accounts", "--accounts", str(count))
+        return "manage.py seed_accounts"
+    bulk_seed(count)
+    return "bench/seed.py bulk_create"
+
+
+def bulk_seed(count: int) -> None:
+    from datetime import timedelta
+
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.hashers import make_password
+    from django.db import transaction
+    from django.utils import timezone
+
+    from keys.crypto import encrypt_secret
+    from keys.ids import generate_access_key_id, generate_secret_access_key
+    from keys.models import AccessKey
+
+    User = get_user_model()
+    password_hash = make_password(secrets.token_urlsafe(24))  # one Argon2 hash for all
+    ciphertext = encrypt_secret(generate_secret_access_key())  # one Fernet token for all
+    taken = set(User.objects.values_list("account_id", flat=True))
+    rng = random.Random(20261127)  # noqa: S311 - filler data, reproducible
+    account_ids = [a for a in rng.sample(range(10**12), count + len(taken)) if a not in taken]
+    account_ids = [f"{a:012d}" for a in account_ids[:count]]
+    now = timezone.now()
+    start = User.objects.count()
+    for offset in range(0, count, BATCH):
+        chunk = account_ids[offset : offset + BATCH]
+        with transaction.atomic():
+            users = User.objects.bulk_create(
+                [
+                    User(
+                        email=f"filler-{start + offset + i:07d}@example.com",
+                        account_id=account_id,
+                        account_name=f"filler-{start + offset + i:07d}",
+                        password=password_hash,
+                        date_joined=now,
+                    )
+                    for i, account_id in enumerate(chunk)
+                ],
+                batch_size=1000,
+            )
+            if any(user.pk is None for user in users):  # a backend without RETURNING
+                by_account = dict(
+                    User.objects.filter(account_id__in=chunk).values_list("account_id", "pk")
+                )
+                for user in users:
+                    user.pk = by_account[user.account_id]
+            keys = []
+            for user in users:
+                for slot in (1, 2):
+                    used = slot == 1 and rng.random() < 0.5
+                    keys.append(
+                        AccessKey(
+                            access_key_id=generate_access_key_id(user.account_id),
+                            owner_id=user.pk,
+                            slot=slot,
+                            secret_ciphertext=ciphertext,
+                            status=AccessKey.Status.ACTIVE if slot == 1 else AccessKey.Status.INACTIVE,
+                            created_at=now - timedelta(days=rng.randrange(400)),
+                            last_used_at=now - timedelta(minutes=rng.randrange(10**5)) if used else None,
+                            last_used_region="us-east-1" if used else "",
+                            last_used_service="sts" if used else "",
+                        )
+                    )
+            AccessKey.objects.bulk_create(keys, batch_size=1000)
+
+
+def create_root(out: Path) -> dict:
+    from django.contrib.auth import get_user_model
+
+    from keys.services import access_key_create
+
+    password = secrets.token_urlsafe(18)
+    user = get_user_model().objects.create_user(
+        ROOT_EMAIL, password, account_name=ROOT_ACCOUNT_NAME
+    )
+    new_keys = [access_key_create(owner=user) for _ in range(2)]
+    root = {
+        "email": user.email,
+        "password": password,
+        "account_id": user.account_id,
+        "keys": [
+            {"id": k.access_key.access_key_id, "secret": k.secret_access_key} for k in new_keys
+        ],
+    }
+    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(root, handle)
+    return root
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--accounts", type=int, default=1000)
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args()
+    setup_django()
+    from django.contrib.auth import get_user_model
+
+    from keys.models import AccessKey
+
+    began = time.monotonic()
+    how = seed_filler(args.accounts) if args.accounts > 0 else "none"
+    seeded = time.monotonic() - began
+    root = create_root(args.out)
+    print(
+        json.dumps(
+            {
+                "filler_via": how,
+                "filler_seconds": round(seeded, 2),
+                "accounts": get_user_model().objects.count(),
+                "access_keys": AccessKey.objects.count(),
+                "root_account_id": root["account_id"],
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,66 @@
+import json
+
+import pytest
+from django.db import OperationalError
+from django.test import Client
+
+pytestmark = pytest.mark.django_db
+
+
+def test_healthz_answers_without_the_database(client, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = client.get("/healthz")
+    assert response.status_code == 200 and response.content == b"ok\n"
+
+
+def test_readyz_checks_the_database_and_migrations(client):
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert json.loads(response.content) == {"database": "ok", "migrations": "ok"}
+
+
+@pytest.fixture
+def database_down(monkeypatch):  # type: ignore[no-untyped-def]
+    from django.db.backends.base.base import BaseDatabaseWrapper
+
+    def refuse(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(BaseDatabaseWrapper, "ensure_connection", refuse)
+
+
+def test_readyz_reports_an_unreachable_database(client, database_down):
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert json.loads(response.content)["database"] == "unreachable"
+
+
+def test_the_console_answers_a_plain_503_page_when_the_database_is_down(alice, database_down):
+    client = Client(raise_request_exception=False)
+    response = client.get("/iam/home", headers={"Cookie": "sessionid=" + "a" * 32})
+    assert response.status_code == 503
+    html = response.content.decode()
+    assert "Service temporarily unavailable" in html
+    assert "Traceback" not in html and "OperationalError" not in html
+    assert response["Retry-After"] == "5"
+
+
+def test_the_api_answers_aws_service_unavailable_when_the_database_is_down(database_down):
+    client = Client(raise_request_exception=False)
+    response = client.post("/api", {"Action": "GetCallerIdentity"}, headers={
+        "Authorization": "AWS4-HMAC-SHA256 Credential=AKIAAAAAAAAAAAAAAAAA/20261127/us-east-1/"
+                         "sts/aws4_request, SignedHeaders=host;x-amz-date, Signature=" + "0" * 64,
+        "X-Amz-Date": "20261127T000000Z",
+    })
+    assert response.status_code == 503
+    assert response["Content-Type"].startswith("text/xml")
+    assert b"<Code>ServiceUnavailable</Code>" in response.content
+
+
+def test_every_response_carries_a_request_id(client):
+    first = client.get("/healthz")["X-Request-ID"]
+    second = client.get("/healthz")["X-Request-ID"]
+    assert first != second and len(first) == 36
+    assert client.get("/healthz", headers={"X-Request-ID": "lb-1234567890"})["X-Request-ID"] == (
+        "lb-1234567890"
+    )
