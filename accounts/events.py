@@ -19,7 +19,9 @@ class EventContext:
     user_agent: str = ""
 
     @classmethod
-    def from_request(cls, request: HttpRequest, *, channel: str = Channel.CONSOLE) -> "EventContext":
+    def from_request(
+        cls, request: HttpRequest, *, channel: str = Channel.CONSOLE
+    ) -> "EventContext":
         return cls(
             channel=channel,
             source_ip=request.META.get("REMOTE_ADDR") or None,

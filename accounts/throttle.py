@@ -17,7 +17,9 @@ WINDOW = timedelta(minutes=15)
 LOCKOUT = timedelta(minutes=15)
 
 
-def signin_locked_until(*, email: str, source_ip: str | None, now: datetime | None = None) -> datetime | None:
+def signin_locked_until(
+    *, email: str, source_ip: str | None, now: datetime | None = None
+) -> datetime | None:
     """When the pair is locked, the moment it unlocks; else None."""
     now = now or timezone.now()
     recent = list(

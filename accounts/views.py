@@ -41,7 +41,9 @@ def signin(request: HttpRequest) -> HttpResponse:
     """Step one: the email address. It never says whether the account exists."""
     if request.user.is_authenticated:
         return redirect("dashboard")
-    form = SignInEmailForm(request.POST or None, initial={"email": request.session.get(SIGNIN_EMAIL)})
+    form = SignInEmailForm(
+        request.POST or None, initial={"email": request.session.get(SIGNIN_EMAIL)}
+    )
     if request.method == "POST" and form.is_valid():
         request.session[SIGNIN_EMAIL] = form.cleaned_data["email"]
         request.session[SIGNIN_NEXT] = _safe_next(request, request.POST.get("next"))
@@ -66,7 +68,9 @@ def signin_password(request: HttpRequest) -> HttpResponse:
         account = RootUser.objects.filter(email__iexact=email).first()
         locked_until = signin_locked_until(email=email, source_ip=context.source_ip)
         if locked_until:
-            event_record(action=Action.SIGN_IN_THROTTLED, context=context, account=account, email=email)
+            event_record(
+                action=Action.SIGN_IN_THROTTLED, context=context, account=account, email=email
+            )
             error = THROTTLED.format(time=f"{locked_until:%H:%M}")
             return _password_page(request, form, email, error, status=429)
         user = None
@@ -120,8 +124,14 @@ def root_credentials_warning_passed(request: HttpRequest) -> bool:
     return bool(request.user.hide_root_credentials_warning or request.session.get(WARNING_PASSED))
 
 
-EVENT_COLUMNS = ["Event time", "Event name", "Channel", "Access key ID", "Source IP address",
-                 "User agent"]
+EVENT_COLUMNS = [
+    "Event time",
+    "Event name",
+    "Channel",
+    "Access key ID",
+    "Source IP address",
+    "User agent",
+]
 
 
 @never_cache
@@ -140,10 +150,16 @@ def event_history_csv(request: HttpRequest) -> StreamingHttpResponse:
         writer = csv.writer(Echo(), lineterminator="\n")
         yield writer.writerow(EVENT_COLUMNS)
         for event in Event.objects.for_account(request.user).iterator(chunk_size=1000):
-            yield writer.writerow([
-                f"{event.occurred_at:%Y-%m-%dT%H:%M:%SZ}", event.action, event.channel,
-                event.access_key_id, event.source_ip or "", _csv_safe(event.user_agent),
-            ])
+            yield writer.writerow(
+                [
+                    f"{event.occurred_at:%Y-%m-%dT%H:%M:%SZ}",
+                    event.action,
+                    event.channel,
+                    event.access_key_id,
+                    event.source_ip or "",
+                    _csv_safe(event.user_agent),
+                ]
+            )
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="event_history.csv"'

@@ -7,8 +7,8 @@ from django.contrib.auth.decorators import login_required
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, InterfaceError, connections
 from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.template import loader
 from django.shortcuts import redirect, render
+from django.template import loader
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -102,7 +102,8 @@ def _api_service_error(request: HttpRequest, *, unavailable: bool) -> HttpRespon
     """AWS's own answer to a service-side failure, for SDKs to retry as they do on AWS."""
     code, status = ("ServiceUnavailable", 503) if unavailable else ("InternalFailure", 500)
     message = (
-        "Service is unable to handle request." if unavailable
+        "Service is unable to handle request."
+        if unavailable
         else "The request processing has failed because of an unknown error."
     )
     request_id = getattr(request, "request_id", "") or new_request_id()

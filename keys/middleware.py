@@ -20,7 +20,9 @@ class SecretWindowMiddleware:
     def process_view(
         self, request: HttpRequest, view_func: Callable[..., HttpResponse], *args: object
     ) -> None:
-        if request.path.startswith(_NOT_CONSOLE) or getattr(view_func, "keeps_secret_window", False):
+        if request.path.startswith(_NOT_CONSOLE) or getattr(
+            view_func, "keeps_secret_window", False
+        ):
             return None
         if SESSION_KEY in request.session:
             close_secret_window(request)

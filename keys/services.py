@@ -58,7 +58,9 @@ def access_key_create(
             except IntegrityError:
                 continue  # Another writer took this slot first; try the next.
             event_record(
-                action=Action.CREATE_ACCESS_KEY, context=context, account=owner,
+                action=Action.CREATE_ACCESS_KEY,
+                context=context,
+                account=owner,
                 access_key_id=access_key.access_key_id,
             )
             return NewAccessKey(access_key=access_key, secret_access_key=secret)
@@ -70,25 +72,27 @@ def _set_status(
     *, access_key: AccessKey, status: AccessKey.Status, action: str, context: EventContext | None
 ) -> AccessKey:
     with transaction.atomic():
-        updated = AccessKey.objects.filter(
-            pk=access_key.pk, owner_id=access_key.owner_id
-        ).update(status=status)
+        updated = AccessKey.objects.filter(pk=access_key.pk, owner_id=access_key.owner_id).update(
+            status=status
+        )
         if not updated:
             raise AccessKeyNotFound(access_key.access_key_id)
         event_record(
-            action=action, context=context, account_id=access_key.owner_id,
+            action=action,
+            context=context,
+            account_id=access_key.owner_id,
             access_key_id=access_key.access_key_id,
         )
     access_key.status = status
     return access_key
 
 
-def access_key_activate(
-    *, access_key: AccessKey, context: EventContext | None = None
-) -> AccessKey:
+def access_key_activate(*, access_key: AccessKey, context: EventContext | None = None) -> AccessKey:
     return _set_status(
-        access_key=access_key, status=AccessKey.Status.ACTIVE,
-        action=Action.ACTIVATE_ACCESS_KEY, context=context,
+        access_key=access_key,
+        status=AccessKey.Status.ACTIVE,
+        action=Action.ACTIVATE_ACCESS_KEY,
+        context=context,
     )
 
 
@@ -96,8 +100,10 @@ def access_key_deactivate(
     *, access_key: AccessKey, context: EventContext | None = None
 ) -> AccessKey:
     return _set_status(
-        access_key=access_key, status=AccessKey.Status.INACTIVE,
-        action=Action.DEACTIVATE_ACCESS_KEY, context=context,
+        access_key=access_key,
+        status=AccessKey.Status.INACTIVE,
+        action=Action.DEACTIVATE_ACCESS_KEY,
+        context=context,
     )
 
 
@@ -109,7 +115,9 @@ def access_key_delete(*, access_key: AccessKey, context: EventContext | None = N
         if not deleted:
             raise AccessKeyNotFound(access_key.access_key_id)
         event_record(
-            action=Action.DELETE_ACCESS_KEY, context=context, account_id=access_key.owner_id,
+            action=Action.DELETE_ACCESS_KEY,
+            context=context,
+            account_id=access_key.owner_id,
             access_key_id=access_key.access_key_id,
         )
 

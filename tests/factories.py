@@ -10,8 +10,9 @@ PASSWORD = "correct horse battery staple"
 _numbers = count(1)
 
 
-def make_root_user(*, email: str | None = None, password: str = PASSWORD,
-                   account_name: str | None = None):  # type: ignore[no-untyped-def]
+def make_root_user(
+    *, email: str | None = None, password: str = PASSWORD, account_name: str | None = None
+):  # type: ignore[no-untyped-def]
     number = next(_numbers)
     email = email or f"root{number}@example.com"
     return get_user_model().objects.create_user(

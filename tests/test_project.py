@@ -25,9 +25,15 @@ def test_the_system_checks_pass():
 
 def pages(client, alice):  # type: ignore[no-untyped-def]
     key = make_access_key(alice).access_key
-    urls = ["/iam/home", "/iam/users", "/iam/security_credentials/warning",
-            "/iam/security_credentials", f"/iam/security_credentials/access-keys/{key.pk}/delete",
-            f"/iam/security_credentials/access-keys/{key.pk}/created", "/no-such-page"]
+    urls = [
+        "/iam/home",
+        "/iam/users",
+        "/iam/security_credentials/warning",
+        "/iam/security_credentials",
+        f"/iam/security_credentials/access-keys/{key.pk}/delete",
+        f"/iam/security_credentials/access-keys/{key.pk}/created",
+        "/no-such-page",
+    ]
     for url in urls:
         yield url, client.get(url)
     client.post("/signout")

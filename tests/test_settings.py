@@ -13,8 +13,13 @@ ROOT = Path(__file__).resolve().parent.parent
 def manage(*args: str, env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "KEYS_"))}
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, capture_output=True, text=True,
-        env={**base, "VAR_DIR": str(tmp_path), **env}, timeout=120, check=False,
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**base, "VAR_DIR": str(tmp_path), **env},
+        timeout=120,
+        check=False,
     )
 
 
@@ -28,8 +33,9 @@ def production_env() -> dict[str, str]:
 
 
 def test_production_passes_the_deploy_checks(tmp_path):
-    result = manage("check", "--deploy", "--fail-level", "WARNING", env=production_env(),
-                    tmp_path=tmp_path)
+    result = manage(
+        "check", "--deploy", "--fail-level", "WARNING", env=production_env(), tmp_path=tmp_path
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert not list(tmp_path.iterdir()), "production must not generate development secrets"
 

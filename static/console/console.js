@@ -11,7 +11,8 @@
     if (scope.matches && scope.matches("dialog[data-modal][open]")) dialogs.push(scope);
     dialogs.forEach(function (dialog) {
       if (dialog.matches(":modal")) return;
-      dialog.close();
+      // Not close(): its "close" event would reach the handler below and remove the dialog.
+      dialog.removeAttribute("open");
       dialog.showModal();
       var first = dialog.querySelector("input:not([type=hidden]), button");
       if (first) first.focus();

@@ -10,8 +10,15 @@ pytestmark = pytest.mark.django_db
 def test_createrootuser_reads_the_password_from_stdin(monkeypatch):
     monkeypatch.setattr("sys.stdin", io.StringIO("a long enough passphrase\n"))
     out = io.StringIO()
-    call_command("createrootuser", "--email", "Ops@Example.com", "--account-name", "ops",
-                 "--password-stdin", stdout=out)
+    call_command(
+        "createrootuser",
+        "--email",
+        "Ops@Example.com",
+        "--account-name",
+        "ops",
+        "--password-stdin",
+        stdout=out,
+    )
     user = get_user_model().objects.get(email="ops@example.com")
     assert user.account_name == "ops"
     assert len(user.account_id) == 12 and user.account_id.isdigit()
@@ -25,10 +32,13 @@ def test_createrootuser_refuses_a_duplicate_email_whatever_its_case(monkeypatch,
         call_command("createrootuser", "--email", "ALICE@example.com", "--password-stdin")
 
 
-@pytest.mark.parametrize("email, password, message", [
-    ("not-an-email", "a long enough passphrase", "not a valid email"),
-    ("short@example.com", "short", "too short"),
-])
+@pytest.mark.parametrize(
+    "email, password, message",
+    [
+        ("not-an-email", "a long enough passphrase", "not a valid email"),
+        ("short@example.com", "short", "too short"),
+    ],
+)
 def test_createrootuser_explains_bad_input(monkeypatch, email, password, message):
     monkeypatch.setattr("sys.stdin", io.StringIO(password + "\n"))
     with pytest.raises(CommandError, match=message):

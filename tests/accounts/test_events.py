@@ -25,8 +25,15 @@ def test_the_console_records_every_step_of_the_lifecycle(alice, password):
     client.post("/signout")
     events = list(Event.objects.order_by("id"))
     assert [e.action for e in events] == [
-        "SignInFailure", "SignIn", "CreateAccessKey", "CreateAccessKey", "AccessKeyQuotaRefused",
-        "DeactivateAccessKey", "ActivateAccessKey", "DeleteAccessKey", "SignOut",
+        "SignInFailure",
+        "SignIn",
+        "CreateAccessKey",
+        "CreateAccessKey",
+        "AccessKeyQuotaRefused",
+        "DeactivateAccessKey",
+        "ActivateAccessKey",
+        "DeleteAccessKey",
+        "SignOut",
     ]
     for event in events:
         assert event.account_id == alice.pk
@@ -82,7 +89,7 @@ def test_the_history_downloads_as_csv_without_secrets(alice_client, alice):
 
 
 def test_a_formula_in_the_user_agent_is_neutralised_in_the_csv(alice, password):
-    client = CsrfClient(HTTP_USER_AGENT="=HYPERLINK(\"http://evil\")")
+    client = CsrfClient(HTTP_USER_AGENT='=HYPERLINK("http://evil")')
     client.post("/signin", {"email": alice.email})
     client.post("/signin/password", {"password": password})
     body = b"".join(client.get("/iam/event_history.csv").streaming_content).decode()

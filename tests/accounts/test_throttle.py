@@ -56,6 +56,7 @@ def test_failures_spread_over_more_than_fifteen_minutes_do_not_lock(alice, passw
         attempt(alice.email, "wrong")
     old = timezone.now() - timedelta(minutes=20)  # rows are append-only: age them in SQL
     from django.db import connection
+
     with connection.cursor() as cursor:
         cursor.execute("UPDATE accounts_event SET occurred_at = %s", [old])
     attempt(alice.email, "wrong")

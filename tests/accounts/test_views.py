@@ -37,10 +37,13 @@ def test_it_signs_in_with_argon2(settings, password):
     assert sign_in(CsrfClient(), "argon@example.com", password).status_code == 302
 
 
-@pytest.mark.parametrize("email, typed", [
-    ("alice@example.com", "wrong password"),
-    ("nobody@example.com", "correct horse battery staple"),
-])
+@pytest.mark.parametrize(
+    "email, typed",
+    [
+        ("alice@example.com", "wrong password"),
+        ("nobody@example.com", "correct horse battery staple"),
+    ],
+)
 def test_a_wrong_email_or_password_gets_the_same_message(alice, email, typed):
     client = CsrfClient()
     response = sign_in(client, email, typed)
@@ -94,8 +97,12 @@ def test_sign_out_refuses_get_and_a_missing_csrf_token(alice_client):
 
 
 def test_pages_need_a_signed_in_user(anonymous_client):
-    for url in ("/iam/home", "/iam/security_credentials", "/iam/users",
-                "/iam/security_credentials/warning"):
+    for url in (
+        "/iam/home",
+        "/iam/security_credentials",
+        "/iam/users",
+        "/iam/security_credentials/warning",
+    ):
         response = anonymous_client.get(url)
         assert response.status_code == 302, url
         assert response["Location"].startswith("/signin?next="), url
@@ -119,10 +126,15 @@ def test_the_warning_comes_first_once_per_session(alice):
     response = client.get("/iam/security_credentials")
     assert response["Location"] == "/iam/security_credentials/warning"
     page = client.get(response["Location"]).content.decode()
-    assert ("You are accessing the security credentials page for your AWS account. The account "
-            "credentials provide unlimited access to your AWS resources.") in page
-    for label in ("Continue to Security Credentials", "Get Started with IAM Users",
-                  "Don&#x27;t show me this message again"):
+    assert (
+        "You are accessing the security credentials page for your AWS account. The account "
+        "credentials provide unlimited access to your AWS resources."
+    ) in page
+    for label in (
+        "Continue to Security Credentials",
+        "Get Started with IAM Users",
+        "Don&#x27;t show me this message again",
+    ):
         assert label in page
     response = client.post("/iam/security_credentials/warning", {})
     assert response["Location"] == "/iam/security_credentials"

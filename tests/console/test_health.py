@@ -47,11 +47,15 @@ def test_the_console_answers_a_plain_503_page_when_the_database_is_down(alice, d
 
 def test_the_api_answers_aws_service_unavailable_when_the_database_is_down(database_down):
     client = Client(raise_request_exception=False)
-    response = client.post("/api", {"Action": "GetCallerIdentity"}, headers={
-        "Authorization": "AWS4-HMAC-SHA256 Credential=AKIAAAAAAAAAAAAAAAAA/20261127/us-east-1/"
-                         "sts/aws4_request, SignedHeaders=host;x-amz-date, Signature=" + "0" * 64,
-        "X-Amz-Date": "20261127T000000Z",
-    })
+    response = client.post(
+        "/api",
+        {"Action": "GetCallerIdentity"},
+        headers={
+            "Authorization": "AWS4-HMAC-SHA256 Credential=AKIAAAAAAAAAAAAAAAAA/20261127/us-east-1/"
+            "sts/aws4_request, SignedHeaders=host;x-amz-date, Signature=" + "0" * 64,
+            "X-Amz-Date": "20261127T000000Z",
+        },
+    )
     assert response.status_code == 503
     assert response["Content-Type"].startswith("text/xml")
     assert b"<Code>ServiceUnavailable</Code>" in response.content

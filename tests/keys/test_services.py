@@ -65,7 +65,9 @@ def test_the_database_refuses_a_third_key_when_the_service_is_bypassed(alice):
     for slot in (1, 2, 3, 0):
         with pytest.raises(IntegrityError), transaction.atomic():
             AccessKey.objects.create(
-                access_key_id=f"AKIATEST{slot:012d}", owner=alice, slot=slot,
+                access_key_id=f"AKIATEST{slot:012d}",
+                owner=alice,
+                slot=slot,
                 secret_ciphertext=encrypt_secret("x" * 40),
             )
     assert AccessKey.objects.for_owner(alice).count() == 2

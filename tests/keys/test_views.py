@@ -31,8 +31,15 @@ def test_the_page_lists_keys_in_a_collapsed_section(alice_client, alice):
     assert '<details id="access-keys" class="accordion-section">' in html
     assert "Access keys (access key ID and secret access key)" in html
     assert "Root user access keys are not recommended." in html
-    for column in ("Created", "Access Key ID", "Last Used", "Last Used Region",
-                   "Last Used Service", "Status", "Actions"):
+    for column in (
+        "Created",
+        "Access Key ID",
+        "Last Used",
+        "Last Used Region",
+        "Last Used Service",
+        "Status",
+        "Actions",
+    ):
         assert f'<th scope="col">{column}</th>' in html
     assert "Account identifiers" in html and alice.account_id in html
     assert LIMIT not in html
@@ -66,8 +73,12 @@ def test_create_plain_redirects_to_the_dialog_with_the_secret(alice_client, alic
         "key. If you do not download the key file now, you will not be able to retrieve your "
         "secret access key again.",
         "To help protect your security, store your secret access key securely and do not share it.",
-        "Show Access Key", "Download Key File", "Download for AWS CLI", "Close",
-        "Access Key ID:", "Secret Access Key:",
+        "Show Access Key",
+        "Download Key File",
+        "Download for AWS CLI",
+        "Close",
+        "Access Key ID:",
+        "Secret Access Key:",
     ):
         assert text in html, text
     assert secret in html
@@ -100,10 +111,14 @@ def test_the_key_files_download_inside_the_window(alice_client, alice):
         assert rows == [["Access key ID", "Secret access key"], [access_key_id, secret]]
     response = alice_client.get(key_url(access_key_id, "cli.csv"))
     assert "no-store" in response["Cache-Control"]
-    assert response["Content-Disposition"] == 'attachment; filename="Alice-s-Account_accessKeys.csv"'
+    assert (
+        response["Content-Disposition"] == 'attachment; filename="Alice-s-Account_accessKeys.csv"'
+    )
     rows = list(csv.reader(io.StringIO(response.content.decode())))
-    assert rows == [["User Name", "Access key ID", "Secret access key"],
-                    ["Alice-s-Account", access_key_id, secret]]
+    assert rows == [
+        ["User Name", "Access key ID", "Secret access key"],
+        ["Alice-s-Account", access_key_id, secret],
+    ]
 
 
 def assert_window_closed(client, access_key_id: str, secret: str) -> None:  # type: ignore[no-untyped-def]
@@ -167,7 +182,9 @@ def test_at_two_keys_the_button_is_disabled_and_a_third_is_refused(alice_client,
     assert 'disabled aria-describedby="key-limit">Create New Access Key</button>' in html
     assert LIMIT in html
     for headers in ({}, HX):
-        response = alice_client.post("/iam/security_credentials/access-keys/create", headers=headers)
+        response = alice_client.post(
+            "/iam/security_credentials/access-keys/create", headers=headers
+        )
         assert response.status_code in (200, 302)
         assert AccessKey.objects.for_owner(alice).count() == 2
     assert LIMIT in alice_client.get(PAGE).content.decode()
@@ -196,13 +213,15 @@ def test_delete_asks_for_the_typed_key_id(alice_client, alice, htmx):
     assert f"Are you sure you want to delete the access key {key.access_key_id}?" in html
     assert "This access key is Active." in html
     assert "never been used" in html
-    response = alice_client.post(key_url(key.access_key_id, "delete"),
-                                 {"confirmation": "AKIAWRONG"}, headers=headers)
+    response = alice_client.post(
+        key_url(key.access_key_id, "delete"), {"confirmation": "AKIAWRONG"}, headers=headers
+    )
     assert response.status_code == (200 if htmx else 400)
     assert "does not match" in response.content.decode()
     assert AccessKey.objects.filter(pk=key.pk).exists()
-    response = alice_client.post(key_url(key.access_key_id, "delete"),
-                                 {"confirmation": key.access_key_id}, headers=headers)
+    response = alice_client.post(
+        key_url(key.access_key_id, "delete"), {"confirmation": key.access_key_id}, headers=headers
+    )
     assert response.status_code == (200 if htmx else 302)
     assert not AccessKey.objects.filter(pk=key.pk).exists()
 
@@ -213,16 +232,28 @@ def test_delete_shows_the_last_use_and_no_warning_when_inactive(alice_client, al
     from keys.services import access_key_deactivate, access_key_record_use
 
     key = make_access_key(alice).access_key
-    access_key_record_use(access_key=key, region="eu-central-1", service="sts",
-                          at=datetime(2026, 11, 2, 9, 30, tzinfo=UTC))
+    access_key_record_use(
+        access_key=key,
+        region="eu-central-1",
+        service="sts",
+        at=datetime(2026, 11, 2, 9, 30, tzinfo=UTC),
+    )
     access_key_deactivate(access_key=key)
     html = alice_client.get(key_url(key.access_key_id, "delete")).content.decode()
     assert "Nov 2, 2026, 09:30 UTC" in html and "eu-central-1" in html and "sts" in html
     assert "This access key is Active." not in html
 
 
-ACTIONS = [("get", "created"), ("get", "rootkey.csv"), ("get", "cli.csv"), ("post", "close"),
-           ("post", "deactivate"), ("post", "activate"), ("get", "delete"), ("post", "delete")]
+ACTIONS = [
+    ("get", "created"),
+    ("get", "rootkey.csv"),
+    ("get", "cli.csv"),
+    ("post", "close"),
+    ("post", "deactivate"),
+    ("post", "activate"),
+    ("get", "delete"),
+    ("post", "delete"),
+]
 
 
 @pytest.mark.parametrize("method, action", ACTIONS)
@@ -240,8 +271,9 @@ def test_another_accounts_key_is_a_404_and_stays_as_it_was(mallory_client, alice
 @pytest.mark.parametrize("action", ["close", "deactivate", "activate", "delete"])
 def test_every_key_post_refuses_a_missing_csrf_token(alice_client, alice, action):
     key = make_access_key(alice).access_key
-    response = alice_client.post(key_url(key.access_key_id, action),
-                                 {"confirmation": key.access_key_id}, with_csrf=False)
+    response = alice_client.post(
+        key_url(key.access_key_id, action), {"confirmation": key.access_key_id}, with_csrf=False
+    )
     assert response.status_code == 403
     assert AccessKey.objects.get(pk=key.pk).status == "Active"
 

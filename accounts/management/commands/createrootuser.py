@@ -22,8 +22,9 @@ class Command(BaseCommand):
             help="Read the password from standard input instead of prompting for it.",
         )
 
-    def handle(self, *args: object, email: str, account_name: str, password_stdin: bool,
-               **options: object) -> None:
+    def handle(
+        self, *args: object, email: str, account_name: str, password_stdin: bool, **options: object
+    ) -> None:
         User = get_user_model()
         try:
             validate_email(email)
