@@ -45,7 +45,7 @@ def seed_filler(count: int) -> str:
         call_command("seed_accounts", "--accounts", str(count))
         return "manage.py seed_accounts"
     bulk_seed(count)
-    return "bench/seed.py bulk_create"
+    return "bench/seed.py executemany"
 
 
 def bulk_seed(count: int) -> None:

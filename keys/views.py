@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.events import EventContext
@@ -81,6 +82,7 @@ def security_credentials(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 @keeps_secret_window
+@sensitive_variables("new_key")
 def create(request: HttpRequest) -> HttpResponse:
     try:
         new_key = access_key_create(owner=request.user, context=EventContext.from_request(request))
@@ -108,6 +110,7 @@ def _secret_gone(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 @keeps_secret_window
+@sensitive_variables("access_key")
 def created(request: HttpRequest, access_key_id: str) -> HttpResponse:
     """The Create Access Key dialog, while its one-time window is open."""
     access_key = _owned_key(request, access_key_id)
@@ -125,6 +128,7 @@ def created(request: HttpRequest, access_key_id: str) -> HttpResponse:
 @login_required
 @require_GET
 @keeps_secret_window
+@sensitive_variables("content")
 def download_rootkey(request: HttpRequest, access_key_id: str) -> HttpResponse:
     access_key = _owned_key(request, access_key_id)
     if not secret_window_is_open(request, access_key_id=access_key_id):
@@ -137,6 +141,7 @@ def download_rootkey(request: HttpRequest, access_key_id: str) -> HttpResponse:
 @login_required
 @require_GET
 @keeps_secret_window
+@sensitive_variables("content")
 def download_cli(request: HttpRequest, access_key_id: str) -> HttpResponse:
     access_key = _owned_key(request, access_key_id)
     if not secret_window_is_open(request, access_key_id=access_key_id):
