@@ -22,6 +22,7 @@ def sql_logged():  # type: ignore[no-untyped-def]
 
 def test_the_secret_never_appears_in_any_log_line(alice, password, caplog, capsys, sql_logged):
     caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="django")
     client = CsrfClient()
     client.post("/signin", {"email": alice.email})
     client.post("/signin/password", {"password": password})
