@@ -231,7 +231,11 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.server": {"level": "WARNING"}},
+    "loggers": {
+        "django.server": {"level": "WARNING"},
+        # At DEBUG it logs failed variable lookups with the whole template context.
+        "django.template": {"level": "INFO"},
+    },
 }
 
 # The one-time window in which a new secret access key can be shown and downloaded.

@@ -30,6 +30,15 @@ def _forget_keys(*, setting: str, **kwargs: object) -> None:
         _decrypt_cached.cache_clear()
 
 
+class MaskedSecret(str):
+    """A secret that renders as itself but never shows in a repr (logs, tracebacks, dumps)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "'********'"
+
+
 def encrypt_secret(secret: str) -> str:
     return _multi_fernet().encrypt(secret.encode()).decode("ascii")
 
@@ -50,4 +59,10 @@ def rotate_ciphertext(ciphertext: str) -> str:
     return _multi_fernet().rotate(ciphertext.encode("ascii")).decode("ascii")
 
 
-__all__ = ["InvalidToken", "decrypt_secret", "encrypt_secret", "rotate_ciphertext"]
+__all__ = [
+    "InvalidToken",
+    "MaskedSecret",
+    "decrypt_secret",
+    "encrypt_secret",
+    "rotate_ciphertext",
+]

@@ -21,6 +21,7 @@ from accounts.views import root_credentials_warning_passed
 
 from . import keyfiles
 from .exceptions import AccessKeyNotFound, KeyLimitExceeded
+from .crypto import MaskedSecret
 from .forms import DeleteAccessKeyForm
 from .models import AccessKey
 from .secret_window import (
@@ -53,6 +54,13 @@ def _owned_key(request: HttpRequest, access_key_id: str) -> AccessKey:
 def _render(request: HttpRequest, *, status: int = 200, **extra: Any) -> HttpResponse:
     access_keys = list(AccessKey.objects.for_owner(request.user))
     context = {
+        # Every name the template reads is always present: a failed variable lookup is
+        # logged at DEBUG with the whole context, which may hold a secret.
+        "created_key": None,
+        "secret_access_key": None,
+        "show_secret": False,
+        "deleting_key": None,
+        "delete_form": None,
         "access_keys": access_keys,
         "at_key_limit": len(access_keys) >= settings.ACCESS_KEYS_PER_USER,
         "limit_message": LIMIT_MESSAGE,
@@ -95,7 +103,7 @@ def create(request: HttpRequest) -> HttpResponse:
         return _render(
             request,
             created_key=new_key.access_key,
-            secret_access_key=new_key.secret_access_key,
+            secret_access_key=MaskedSecret(new_key.secret_access_key),
         )
     return redirect("access_key_created", access_key_id=access_key_id)
 
@@ -119,7 +127,7 @@ def created(request: HttpRequest, access_key_id: str) -> HttpResponse:
     return _render(
         request,
         created_key=access_key,
-        secret_access_key=access_key.secret_access_key(),
+        secret_access_key=MaskedSecret(access_key.secret_access_key()),
         show_secret=request.GET.get("show") == "1",
     )
 

@@ -84,6 +84,8 @@ def sign_in_to_access_keys(page: Page, email: str, account_name: str) -> None:
 
 
 def expand_access_keys(page: Page) -> None:
+    # With JavaScript, htmx must have set the page up before a click means what it should.
+    page.wait_for_load_state()
     expect(page.get_by_role("columnheader", name="Access Key ID", exact=True)).to_be_hidden()
     page.get_by_text(ACCESS_KEYS, exact=True).click()
     expect_access_keys_open(page)

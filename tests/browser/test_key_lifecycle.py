@@ -37,6 +37,10 @@ def is_modal(page: Page) -> bool:
 def test_a_new_key_is_shown_and_downloaded_in_place_until_close(page: Page, alice) -> None:
     sign_in_to_access_keys(page, alice.email, alice.account_name)
     page_url = page.url
+    expect(page.get_by_text("Root user access keys are not recommended.")).to_be_visible()
+    expect(page.get_by_role("region", name="Account identifiers")).to_contain_text(
+        alice.account_id
+    )
 
     dialog = create_access_key(page)
 

@@ -41,3 +41,13 @@ def test_the_secret_never_appears_in_any_log_line(alice, password, caplog, capsy
     assert "keys_accesskey" in logged  # SQL was logged, so the capture really saw everything
     assert secret not in logged
     assert password not in logged
+
+
+def test_a_masked_secret_renders_but_never_shows_in_a_repr():
+    from django.template import Context, Template
+
+    from keys.crypto import MaskedSecret
+
+    secret = MaskedSecret("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
+    assert Template("{{ s }}").render(Context({"s": secret})) == secret
+    assert "wJalr" not in repr(secret) and "wJalr" not in repr({"s": secret})

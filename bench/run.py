@@ -1,0 +1,733 @@
+"""`make bench`: the console under load, side by side with its peers, as ratios.
+
+Runs with bench/.venv's Python (botocore, matplotlib); the console and the ceiling run with the
+project's own .venv, exactly as `make run` serves the console. Every server gets its own free
+loopback port; every wait is bounded; every server started is stopped (its whole process
+group) whatever happens. The run fails loudly (exit 1) when a server does not start, a
+preflight request is wrong, or any measured request errors.
+
+Environment (defaults are `make bench`'s; `make bench-quick` shortens them):
+
+    BENCH_ACCOUNTS=1000     filler accounts seeded into the console's database (2 keys each)
+    BENCH_DURATION=10       seconds per measured run        BENCH_WARMUP=2    seconds of warm-up
+    BENCH_REPEAT=3          measurements per target (median reported, peers interleaved)
+    BENCH_THREADS=2         wrk threads                     BENCH_CONNECTIONS=16
+    BENCH_OUT=bench/results/latest   where the .md and .png go
+    BENCH_TARGETS=a,b       only these targets (names as in the table), for quick looks
+    WEB_CONCURRENCY         passed to both gunicorns, as `make run` would
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.cookiejar
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+PROJECT_PY = ROOT / ".venv" / "bin" / "python"
+PROJECT_GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
+GUNICORN_CONF = ROOT / "console" / "gunicorn.conf.py"
+MOTO_SERVER = Path(sys.executable).parent / "moto_server"
+REPLAY_LUA = BENCH / "replay.lua"
+REGION = "us-east-1"
+SIGNIN_EMAIL_FIELD = "email"
+PAGE_HEADING = "Your Security Credentials"
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
+ACCOUNTS = env_int("BENCH_ACCOUNTS", 1000)
+DURATION = env_int("BENCH_DURATION", 10)
+WARMUP = env_int("BENCH_WARMUP", 2)
+REPEAT = env_int("BENCH_REPEAT", 3)
+THREADS = env_int("BENCH_THREADS", 2)
+CONNECTIONS = env_int("BENCH_CONNECTIONS", 16)
+OUT = Path(os.environ.get("BENCH_OUT") or BENCH / "results" / "latest")
+if not OUT.is_absolute():
+    OUT = ROOT / OUT
+ONLY = {t for t in os.environ.get("BENCH_TARGETS", "").split(",") if t.strip()}
+
+
+class BenchError(Exception):
+    """A loud failure: the message says what went wrong and where its log is."""
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+# --------------------------------------------------------------------------- servers
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Server:
+    name: str
+    argv: list[str]
+    env: dict[str, str]
+    cwd: Path
+    log_path: Path
+    port: int = 0
+    ready_path: str = "/"
+    process: subprocess.Popen | None = None
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        log(f"starting {self.name} on 127.0.0.1:{self.port}")
+        with open(self.log_path, "ab") as out:
+            self.process = subprocess.Popen(
+                self.argv, cwd=self.cwd, env=self.env, stdout=out, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL, start_new_session=True,  # its own process group
+            )
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise BenchError(
+                    f"{self.name} exited with {self.process.returncode} before answering;"
+                    f" its log ({self.log_path}):\n{self.log_tail()}"
+                )
+            try:
+                with urllib.request.urlopen(self.base + self.ready_path, timeout=2):
+                    return
+            except urllib.error.HTTPError:
+                return  # it answered: a 4xx/5xx is still a server that is up
+            except (urllib.error.URLError, OSError):
+                time.sleep(0.1)
+        raise BenchError(
+            f"{self.name} did not answer within {timeout:.0f} s; its log:\n{self.log_tail()}"
+        )
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+    def stop(self) -> None:
+        if self.process is None or self.process.returncode is not None:
+            return
+        for sig, grace in ((signal.SIGTERM, 15), (signal.SIGKILL, 5)):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, sig)
+            try:
+                self.process.wait(timeout=grace)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+        # Any straggler left in the group (a worker that outlived its master) goes too.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        log(f"stopped {self.name}")
+
+    def worker_pids(self) -> list[int]:
+        """gunicorn's workers: the children of the master."""
+        out = subprocess.run(
+            ["ps", "-o", "pid=", "--ppid", str(self.process.pid)],
+            capture_output=True, text=True, timeout=10, check=False,
+        ).stdout
+        return [int(pid) for pid in out.split()]
+
+
+def base_env() -> dict[str, str]:
+    env = dict(os.environ)
+    # The console is served in local mode on SQLite, whatever the caller's shell holds.
+    for name in ("DATABASE_URL", "DJANGO_DEBUG", "DJANGO_ENV", "DJANGO_SETTINGS_MODULE",
+                 "DJANGO_ALLOWED_HOSTS", "GUNICORN_ACCESS_LOG", "VIRTUAL_ENV", "PYTHONPATH"):
+        env.pop(name, None)
+    return env
+
+
+def run_checked(argv: list[str], *, env: dict[str, str], timeout: float, what: str) -> str:
+    try:
+        done = subprocess.run(
+            argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout,
+            stdin=subprocess.DEVNULL, check=False,
+        )
+    except subprocess.TimeoutExpired as error:
+        raise BenchError(f"{what} took longer than {timeout:.0f} s") from error
+    if done.returncode != 0:
+        raise BenchError(f"{what} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+    return done.stdout
+
+
+def prepare_console(tmp: Path) -> tuple[Server, dict]:
+    """A fresh VAR_DIR: migrate and collectstatic as `make run` does, then seed."""
+    var = tmp / "var"
+    var.mkdir()
+    env = base_env() | {"VAR_DIR": str(var), "HOST": "127.0.0.1", "PORT": str(free_port())}
+    manage = [str(PROJECT_PY), "manage.py"]
+    log(f"console: migrate, collectstatic, seed {ACCOUNTS} accounts (VAR_DIR={var})")
+    run_checked(manage + ["migrate", "--no-input", "-v", "0"], env=env, timeout=300,
+                what="manage.py migrate")
+    run_checked(manage + ["collectstatic", "--no-input", "-v", "0"], env=env, timeout=300,
+                what="manage.py collectstatic")
+    root_file = tmp / "root.json"
+    began = time.monotonic()
+    out = run_checked(
+        [str(PROJECT_PY), str(BENCH / "seed.py"), "--accounts", str(ACCOUNTS),
+         "--out", str(root_file)],
+        env=env, timeout=120 + ACCOUNTS / 500, what="bench/seed.py",
+    )
+    seeded = json.loads(out.strip().splitlines()[-1])
+    seeded["seconds"] = round(time.monotonic() - began, 1)
+    log(f"console: seeded {seeded['accounts']} accounts, {seeded['access_keys']} keys"
+        f" via {seeded['filler_via']} in {seeded['seconds']} s")
+    root = json.loads(root_file.read_text())
+    root["seeded"] = seeded
+    server = Server(
+        name="console", env=env, cwd=ROOT, log_path=tmp / "console.log",
+        port=int(env["PORT"]), ready_path="/signin",
+        # Exactly `make run`'s exec line.
+        argv=[str(PROJECT_GUNICORN), "console.wsgi", "-c", "console/gunicorn.conf.py"],
+    )
+    return server, root
+
+
+def ceiling_server(tmp: Path) -> Server:
+    port = free_port()
+    env = base_env() | {"HOST": "127.0.0.1", "PORT": str(port)}
+    return Server(
+        name="ceiling", env=env, cwd=BENCH, log_path=tmp / "ceiling.log", port=port,
+        ready_path="/ok",
+        argv=[str(PROJECT_GUNICORN), "ceiling.wsgi", "-c", str(GUNICORN_CONF),
+              "--pythonpath", str(BENCH)],
+    )
+
+
+def moto_server(tmp: Path) -> Server:
+    port = free_port()
+    return Server(
+        name="moto", env=base_env(), cwd=tmp, log_path=tmp / "moto.log", port=port,
+        ready_path="/moto-api/",
+        argv=[str(MOTO_SERVER), "-H", "127.0.0.1", "-p", str(port)],
+    )
+
+
+# --------------------------------------------------------------------------- requests
+
+
+@dataclass
+class Spec:
+    """One HTTP request for wrk to replay."""
+
+    method: str
+    path: str
+    headers: dict[str, str] = field(default_factory=dict)
+    body: str = ""
+
+    def write(self, path: Path) -> None:
+        lines = [self.method, self.path] + [f"{k}: {v}" for k, v in self.headers.items()]
+        path.write_bytes(("\n".join(lines) + "\n\n" + self.body).encode())
+
+
+def signed_query(base: str, path: str, service: str, params: dict[str, str], key_id: str,
+                 secret: str) -> Spec:
+    """A form POST signed with botocore's own SigV4 signer, as boto3 would send it."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    url = base + path
+    body = urllib.parse.urlencode(params)
+    request = AWSRequest(
+        method="POST", url=url, data=body,
+        headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"},
+    )
+    SigV4Auth(Credentials(key_id, secret), service, REGION).add_auth(request)
+    prepared = request.prepare()
+    parts = urllib.parse.urlsplit(url)
+    headers = {"Host": parts.netloc}  # what SigV4Auth signed as `host`, and what wrk sends
+    for name, value in prepared.headers.items():
+        if name.lower() not in ("host", "content-length"):
+            headers[name] = value
+    return Spec("POST", parts.path, headers, body)
+
+
+def send(spec: Spec, base: str, opener: urllib.request.OpenerDirector | None = None,
+         timeout: float = 15) -> tuple[int, str]:
+    request = urllib.request.Request(
+        base + spec.path, data=spec.body.encode() if spec.body else None,
+        headers={k: v for k, v in spec.headers.items() if k != "Host"}, method=spec.method,
+    )
+    try:
+        with (opener or urllib.request.build_opener()).open(request, timeout=timeout) as resp:
+            return resp.status, resp.read().decode(errors="replace")
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode(errors="replace")
+
+
+STS_IDENTITY = {"Action": "GetCallerIdentity", "Version": "2011-06-15"}
+IAM_LIST_KEYS = {"Action": "ListAccessKeys", "Version": "2010-05-08"}
+
+
+def moto_credentials(moto: Server) -> tuple[str, str]:
+    """A moto IAM user with two keys: ListAccessKeys without UserName needs a known key."""
+    import boto3
+    from botocore.config import Config
+
+    iam = boto3.client(
+        "iam", endpoint_url=moto.base, region_name=REGION, aws_access_key_id="AKIAMOTOBENCH0000000",
+        aws_secret_access_key="moto" * 10, config=Config(retries={"max_attempts": 1},
+                                                         connect_timeout=10, read_timeout=30),
+    )
+    iam.create_user(UserName="bench")
+    keys = [iam.create_access_key(UserName="bench")["AccessKey"] for _ in range(2)]
+    return keys[0]["AccessKeyId"], keys[0]["SecretAccessKey"]
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+        return None
+
+
+def _csrf_field(html: str) -> str:
+    match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+    if not match:
+        raise BenchError("no csrfmiddlewaretoken in the form")
+    return match.group(1)
+
+
+def sign_in(console: Server, root: dict) -> str:
+    """Sign in through the console's own forms; returns the Cookie header for the page."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+
+    def form(path: str, fields: dict[str, str], html: str) -> str:
+        data = urllib.parse.urlencode({"csrfmiddlewaretoken": _csrf_field(html)} | fields)
+        request = urllib.request.Request(console.base + path, data=data.encode(), method="POST")
+        with opener.open(request, timeout=30) as resp:  # follows the redirect (303/302)
+            return resp.read().decode(errors="replace")
+
+    def get(path: str) -> str:
+        with opener.open(console.base + path, timeout=30) as resp:
+            return resp.read().decode(errors="replace")
+
+    try:
+        html = get("/signin")
+        html = form("/signin", {SIGNIN_EMAIL_FIELD: root["email"]}, html)
+        html = form("/signin/password", {"password": root["password"]}, html)
+        html = get("/iam/security_credentials")  # the root-credentials warning, first time
+        if PAGE_HEADING not in html:
+            html = form("/iam/security_credentials/warning", {}, html)
+    except urllib.error.HTTPError as error:
+        raise BenchError(f"signing in failed at {error.url}: HTTP {error.code}") from error
+    if PAGE_HEADING not in html:
+        raise BenchError(f"signed in, but the credentials page does not show {PAGE_HEADING!r}")
+    cookies = {c.name: c.value for c in jar}
+    if "sessionid" not in cookies:
+        raise BenchError(f"no session cookie after signing in (cookies: {sorted(cookies)})")
+    return "; ".join(f"{k}={v}" for k, v in cookies.items())
+
+
+# --------------------------------------------------------------------------- targets
+
+
+@dataclass
+class Target:
+    name: str
+    label: str
+    server: Server
+    make_spec: callable  # () -> Spec, called just before each run (signatures are time-bound)
+    ok_status: int = 200
+    expect: str = ""
+    skipped: str = ""  # why it is not measured (e.g. the API is still a placeholder)
+    runs: list[dict] = field(default_factory=list)
+
+
+def preflight(target: Target) -> None:
+    status, body = send(target.make_spec(), target.server.base)
+    if status == 501 and target.name.startswith("console-api"):
+        target.skipped = "the console's /api answers 501 (still a placeholder)"
+        log(f"{target.name}: skipped, {target.skipped}")
+        return
+    if status != target.ok_status or (target.expect and target.expect not in body):
+        raise BenchError(
+            f"preflight {target.name}: HTTP {status}, expected {target.ok_status}"
+            f"{' with ' + repr(target.expect) if target.expect else ''}:\n{body[:1500]}"
+        )
+    log(f"{target.name}: preflight OK (HTTP {status}, {len(body)} bytes)")
+
+
+def wrk(target: Target, seconds: int, spec_path: Path) -> dict:
+    target.make_spec().write(spec_path)
+    argv = [WRK, f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "5s",
+            "--latency", "-s", str(REPLAY_LUA), target.server.base, "--", str(spec_path)]
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60,
+                              stdin=subprocess.DEVNULL, check=False)
+    except subprocess.TimeoutExpired as error:
+        raise BenchError(f"wrk against {target.name} did not finish in time") from error
+    line = next((ln for ln in done.stdout.splitlines() if ln.startswith("BENCH_JSON ")), None)
+    if done.returncode != 0 or line is None:
+        raise BenchError(f"wrk against {target.name} failed ({done.returncode}):\n"
+                         f"{done.stdout}\n{done.stderr}")
+    data = json.loads(line.removeprefix("BENCH_JSON "))
+    seconds_run = data["duration_us"] / 1e6
+    statuses = {int(k): v for k, v in data["statuses"].items()}
+    bad_status = sum(n for code, n in statuses.items() if code != target.ok_status)
+    socket_errors = sum(v for k, v in data["errors"].items() if k != "status")
+    lat = data["latency_us"]
+    return {
+        "rps": data["requests"] / seconds_run if seconds_run else 0.0,
+        "requests": data["requests"],
+        "p50_ms": lat["p50"] / 1000, "p90_ms": lat["p90"] / 1000, "p99_ms": lat["p99"] / 1000,
+        "max_ms": lat["max"] / 1000,
+        "bad_status": bad_status, "socket_errors": socket_errors,
+        "errors": bad_status + socket_errors, "statuses": statuses,
+        "error_detail": data["errors"],
+    }
+
+
+def median_of(target: Target) -> dict:
+    runs = target.runs
+    return {
+        "rps": statistics.median(r["rps"] for r in runs),
+        "p50_ms": statistics.median(r["p50_ms"] for r in runs),
+        "p99_ms": statistics.median(r["p99_ms"] for r in runs),
+        "errors": sum(r["errors"] for r in runs),
+        "requests": sum(r["requests"] for r in runs),
+        "statuses": {
+            code: sum(r["statuses"].get(code, 0) for r in runs)
+            for code in sorted({c for r in runs for c in r["statuses"]})
+        },
+    }
+
+
+# --------------------------------------------------------------------------- report
+
+
+GOALS = [
+    # (label, numerator, denominator, minimum ratio)
+    ("console API ÷ moto, GetCallerIdentity", "console-api-sts", "moto-sts", 10.0),
+    ("console API ÷ moto, ListAccessKeys", "console-api-iam", "moto-iam", 10.0),
+    ("console API ÷ ceiling, GetCallerIdentity", "console-api-sts", "ceiling", 0.60),
+    ("console API ÷ ceiling, ListAccessKeys", "console-api-iam", "ceiling", 0.60),
+    ("credentials page ÷ ceiling", "console-page", "ceiling", 0.35),
+]
+TAIL_GOAL = 4.0
+
+
+def fmt_ratio(value: float, goal: float) -> str:
+    return f"{value * 100:.0f}%" if goal < 1 else f"{value:.1f}×"
+
+
+def build_report(targets: list[Target], meta: dict) -> tuple[str, list[str]]:
+    """Returns the Markdown report and the console table lines."""
+    by_name = {t.name: t for t in targets}
+    med = {t.name: median_of(t) for t in targets if t.runs}
+    rows = ["| target | requests/s | p50 ms | p99 ms | p99/p50 | errors |",
+            "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    table = [f"{'target':<44} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'p99/p50':>8} {'errors':>7}"]
+    for t in targets:
+        if t.skipped or t.name not in med:
+            why = t.skipped or "not run"
+            rows.append(f"| {t.label} | – | – | – | – | skipped: {why} |")
+            table.append(f"{t.label:<44} {'skipped: ' + why}")
+            continue
+        m = med[t.name]
+        tail = m["p99_ms"] / m["p50_ms"] if m["p50_ms"] else float("inf")
+        rows.append(f"| {t.label} | {m['rps']:,.0f} | {m['p50_ms']:.2f} | {m['p99_ms']:.2f}"
+                    f" | {tail:.1f} | {m['errors']} |")
+        table.append(f"{t.label:<44} {m['rps']:>9,.0f} {m['p50_ms']:>8.2f} {m['p99_ms']:>8.2f}"
+                     f" {tail:>8.1f} {m['errors']:>7}")
+
+    ratio_rows = ["| ratio | value | target | |", "| --- | ---: | ---: | --- |"]
+    table += ["", f"{'ratio':<44} {'value':>9} {'target':>8}"]
+    for label, num, den, goal in GOALS:
+        if num in med and den in med and med[den]["rps"]:
+            value = med[num]["rps"] / med[den]["rps"]
+            verdict = "PASS" if value >= goal else "FAIL"
+            shown = fmt_ratio(value, goal)
+        else:
+            verdict, shown = "n/a", "–"
+        want = "≥ " + fmt_ratio(goal, goal)
+        ratio_rows.append(f"| {label} | {shown} | {want} | {verdict} |")
+        table.append(f"{label:<44} {shown:>9} {want:>8}  {verdict}")
+    for t in targets:
+        if t.name in med and med[t.name]["p50_ms"]:
+            tail = med[t.name]["p99_ms"] / med[t.name]["p50_ms"]
+            verdict = "PASS" if tail <= TAIL_GOAL else "FAIL"
+            label = f"p99/p50, {t.label}"
+            ratio_rows.append(f"| {label} | {tail:.1f} | ≤ {TAIL_GOAL:.0f} | {verdict} |")
+            table.append(f"{label:<44} {tail:>9.1f} {'≤ 4':>8}  {verdict}")
+
+    runs_rows = ["| target | run | requests/s | p50 ms | p99 ms | max ms | statuses | socket errors |",
+                 "| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |"]
+    for t in targets:
+        for i, r in enumerate(t.runs, 1):
+            statuses = ", ".join(f"{c}×{n}" for c, n in sorted(r["statuses"].items()))
+            sock = ", ".join(f"{k} {v}" for k, v in r["error_detail"].items()
+                             if k != "status" and v) or "none"
+            runs_rows.append(f"| {t.label} | {i} | {r['rps']:,.0f} | {r['p50_ms']:.2f}"
+                             f" | {r['p99_ms']:.2f} | {r['max_ms']:.1f} | {statuses} | {sock} |")
+
+    notes = [f"- {t.label}: skipped, {t.skipped}." for t in targets if t.skipped]
+    md = "\n".join([
+        "# Benchmark: the console beside its peers",
+        "",
+        f"`{meta['command']}` on {meta['date']} (commit {meta['commit']}), {meta['runtime']}.",
+        "",
+        f"wrk {THREADS} threads, {CONNECTIONS} connections, {meta['duration']} s per run after"
+        f" {meta['warmup']} s of warm-up, {meta['repeat']} run(s) per target, peers interleaved"
+        " with the console in every round; the median of the runs is reported. Errors are"
+        " socket errors plus responses other than 200, summed over the runs.",
+        "",
+        *rows,
+        "",
+        "Ratios of requests/s (informational targets; they never fail the run):",
+        "",
+        *ratio_rows,
+        "",
+        "![throughput and latency](" + OUT.name + ".png)",
+        "",
+        "## What was measured",
+        "",
+        "- **console**: `gunicorn console.wsgi -c console/gunicorn.conf.py` as `make run`"
+        f" serves it (local mode, DEBUG off, {meta['workers']} sync workers), on a fresh"
+        f" SQLite database in its own VAR_DIR seeded with {meta['seeded']['accounts']:,}"
+        f" accounts and {meta['seeded']['access_keys']:,} access keys"
+        f" ({meta['seeded']['filler_via']}, {meta['seeded']['seconds']} s).",
+        "- **console /api**: form POSTs signed once per run with botocore's SigV4Auth by one"
+        " of the bench root user's two keys, replayed by wrk (bench/replay.lua).",
+        "- **credentials page**: GET /iam/security_credentials with the session cookie of a"
+        " sign-in through the real forms (email, password, root-credentials warning).",
+        f"- **moto**: `moto_server` (moto {meta['moto']}), its own threaded Werkzeug server;"
+        " the same two calls signed by a moto IAM user's key.",
+        "- **ceiling**: a Django view returning \"ok\" (bench/ceiling: no middleware, no"
+        " database) under the same gunicorn.conf.py.",
+        "",
+        f"Machine: {meta['cpu']} ({meta['cores']} cores), Python {meta['python']},"
+        f" Django {meta['django']}, gunicorn {meta['gunicorn']}, {meta['wrk']}."
+        " wrk runs on the same cores as the servers.",
+        *([""] + notes if notes else []),
+        "",
+        "## Every run",
+        "",
+        *runs_rows,
+        "",
+    ])
+    _ = by_name
+    return md, table
+
+
+def plot(targets: list[Target], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    measured = [t for t in targets if t.runs and not t.skipped]
+    if not measured:
+        return
+    labels = [t.label.replace(" ", "\n", 1) for t in measured]
+    med = [median_of(t) for t in measured]
+    colors = ["#ec7211" if t.name.startswith("console") else "#879196" for t in measured]
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(14, 5.5))
+    bars = ax1.bar(range(len(measured)), [m["rps"] for m in med], color=colors)
+    ax1.bar_label(bars, labels=[f"{m['rps']:,.0f}" for m in med], fontsize=8)
+    ax1.set_title("Throughput (requests/s, median)")
+    ax1.set_xticks(range(len(measured)), labels, rotation=30, ha="right", fontsize=8)
+    width = 0.38
+    xs = range(len(measured))
+    ax2.bar([x - width / 2 for x in xs], [m["p50_ms"] for m in med], width, label="p50",
+            color="#0073bb")
+    ax2.bar([x + width / 2 for x in xs], [m["p99_ms"] for m in med], width, label="p99",
+            color="#d13212")
+    ax2.set_yscale("log")
+    ax2.set_ylabel("ms (log scale)")
+    ax2.set_title("Latency (median of runs)")
+    ax2.set_xticks(list(xs), labels, rotation=30, ha="right", fontsize=8)
+    ax2.legend()
+    fig.suptitle(f"console vs peers: wrk -t{THREADS} -c{CONNECTIONS}, {DURATION} s × {REPEAT}")
+    fig.tight_layout()
+    tmp = path.with_name(path.name + ".tmp")
+    fig.savefig(tmp, format="png", dpi=110)
+    plt.close(fig)
+    tmp.replace(path)
+
+
+def versions() -> dict:
+    def project(module: str) -> str:
+        try:
+            return subprocess.run(
+                [str(PROJECT_PY), "-c", f"import {module}; print({module}.__version__)"],
+                capture_output=True, text=True, timeout=30, check=False,
+            ).stdout.strip() or "?"
+        except subprocess.TimeoutExpired:
+            return "?"
+
+    from importlib.metadata import version
+
+    cpu = "?"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    wrk_version = subprocess.run([WRK, "-v"], capture_output=True, text=True, timeout=10,
+                                 check=False).stdout.splitlines()[:1]
+    commit = subprocess.run(["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
+                            capture_output=True, text=True, timeout=10, check=False)
+    return {
+        "django": project("django"), "gunicorn": project("gunicorn"),
+        "python": platform.python_version(), "moto": version("moto"), "cpu": cpu,
+        "cores": os.cpu_count(), "wrk": " ".join(wrk_version[0].split()[:2]) if wrk_version else "wrk",
+        "commit": commit.stdout.strip() or "?",
+    }
+
+
+# --------------------------------------------------------------------------- main
+
+
+WRK = shutil.which("wrk") or "/usr/bin/wrk"
+
+
+def main() -> int:
+    began = time.monotonic()
+    if not Path(WRK).exists():
+        raise BenchError("wrk is not installed (as root: apt-get install wrk)")
+    for needed in (PROJECT_PY, PROJECT_GUNICORN, MOTO_SERVER):
+        if not needed.exists():
+            raise BenchError(f"{needed} is missing: run `make bench`, which installs it")
+    tmp = Path(tempfile.mkdtemp(prefix="bench-"))
+    servers: list[Server] = []
+    try:
+        console, root = prepare_console(tmp)
+        moto = moto_server(tmp)
+        ceiling = ceiling_server(tmp)
+        for server in (console, moto, ceiling):
+            servers.append(server)
+            server.start()
+        for server in (console, moto, ceiling):
+            server.wait_ready(timeout=60)
+        workers = len(console.worker_pids())
+        log(f"all servers up ({workers} console workers)")
+
+        key = root["keys"][0]
+        moto_key = moto_credentials(moto)
+        cookie = sign_in(console, root)
+        log("signed in through the console's forms")
+
+        def api(service: str, params: dict[str, str]):  # noqa: ANN202
+            return lambda: signed_query(console.base, "/api", service, params, key["id"], key["secret"])
+
+        def peer(service: str, params: dict[str, str]):  # noqa: ANN202
+            return lambda: signed_query(moto.base, "/", service, params, *moto_key)
+
+        page = Spec("GET", "/iam/security_credentials",
+                    {"Host": f"127.0.0.1:{console.port}", "Cookie": cookie,
+                     "Accept": "text/html"})
+        ok = Spec("GET", "/ok", {"Host": f"127.0.0.1:{ceiling.port}"})
+        targets = [
+            Target("console-api-sts", "console /api GetCallerIdentity", console,
+                   api("sts", STS_IDENTITY), expect=root["account_id"]),
+            Target("moto-sts", "moto GetCallerIdentity", moto, peer("sts", STS_IDENTITY),
+                   expect="GetCallerIdentityResult"),
+            Target("console-api-iam", "console /api ListAccessKeys", console,
+                   api("iam", IAM_LIST_KEYS), expect=key["id"]),
+            Target("moto-iam", "moto ListAccessKeys", moto, peer("iam", IAM_LIST_KEYS),
+                   expect=moto_key[0]),
+            Target("console-page", "console credentials page", console, lambda: page,
+                   expect=PAGE_HEADING),
+            Target("ceiling", "ceiling (Django \"ok\")", ceiling, lambda: ok, expect="ok"),
+        ]
+        if ONLY:
+            targets = [t for t in targets if t.name in ONLY]
+        for target in targets:
+            preflight(target)
+
+        spec_path = tmp / "request.spec"
+        active = [t for t in targets if not t.skipped]
+        for round_no in range(1, REPEAT + 1):
+            for target in active:
+                if WARMUP > 0:
+                    wrk(target, WARMUP, spec_path)
+                result = wrk(target, DURATION, spec_path)
+                target.runs.append(result)
+                log(f"round {round_no}/{REPEAT} {target.name:<16} {result['rps']:>8,.0f} req/s"
+                    f"  p50 {result['p50_ms']:6.2f} ms  p99 {result['p99_ms']:7.2f} ms"
+                    f"  errors {result['errors']}")
+        # The servers must have lived through it all.
+        for server in servers:
+            if server.process.poll() is not None:
+                raise BenchError(f"{server.name} died during the run:\n{server.log_tail()}")
+
+        runtime = time.monotonic() - began
+        quick = OUT.name != "latest"
+        meta = versions() | {
+            "command": "make bench-quick" if quick else "make bench",
+            "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            "runtime": f"{runtime:.0f} s in all",
+            "duration": DURATION, "warmup": WARMUP, "repeat": REPEAT,
+            "workers": workers, "seeded": root["seeded"],
+        }
+        md, table = build_report(targets, meta)
+        OUT.parent.mkdir(parents=True, exist_ok=True)
+        tmp_md = OUT.with_name(OUT.name + ".md.tmp")
+        tmp_md.write_text(md)
+        tmp_md.replace(OUT.with_name(OUT.name + ".md"))
+        plot(targets, OUT.with_name(OUT.name + ".png"))
+        print()
+        print("\n".join(table))
+        print()
+        log(f"wrote {OUT.relative_to(ROOT)}.md and .png; total {runtime:.0f} s")
+        failed = [t for t in targets if sum(r["errors"] for r in t.runs)]
+        if failed:
+            for t in failed:
+                detail = median_of(t)["statuses"]
+                print(f"FAILED: {t.label} had {sum(r['errors'] for r in t.runs)} errored"
+                      f" requests (statuses {detail})", file=sys.stderr)
+            return 1
+        return 0
+    finally:
+        for server in reversed(servers):
+            try:
+                server.stop()
+            except Exception as error:  # noqa: BLE001 - keep stopping the others
+                print(f"bench: could not stop {server.name}: {error}", file=sys.stderr)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)  # unwinds through main's finally: servers are stopped
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGHUP, _terminate)
+    try:
+        sys.exit(main())
+    except BenchError as error:
+        print(f"\nbench FAILED: {error}", file=sys.stderr)
+        sys.exit(1)
