@@ -8,6 +8,8 @@ from django.utils import timezone
 
 from .crypto import decrypt_secret
 
+ROTATION_DAYS = 90
+
 
 class AccessKeyQuerySet(models.QuerySet["AccessKey"]):
     def for_owner(self, owner: settings.AUTH_USER_MODEL) -> "AccessKeyQuerySet":
@@ -70,3 +72,8 @@ class AccessKey(models.Model):
 
     def age_days(self, now: datetime | None = None) -> int:
         return ((now or timezone.now()) - self.created_at).days
+
+    @property
+    def needs_rotation(self) -> bool:
+        """AWS advises rotating access keys at least every 90 days."""
+        return self.age_days() >= ROTATION_DAYS

@@ -282,3 +282,42 @@ def test_create_refuses_a_missing_csrf_token(alice_client, alice):
     response = alice_client.post("/iam/security_credentials/access-keys/create", with_csrf=False)
     assert response.status_code == 403
     assert not AccessKey.objects.exists()
+
+
+def test_old_keys_are_flagged_for_rotation_and_ages_shown(alice_client, alice):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    old = make_access_key(alice).access_key
+    AccessKey.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=91))
+    young = make_access_key(alice).access_key
+    html = alice_client.get(PAGE).content.decode()
+    old_row = html.split(f'<tr id="key-{old.access_key_id}">')[1].split("</tr>")[0]
+    young_row = html.split(f'<tr id="key-{young.access_key_id}">')[1].split("</tr>")[0]
+    assert "91 days old" in old_row and "Rotate: older than 90 days" in old_row
+    assert "0 days old" in young_row and "Rotate" not in young_row
+
+
+def test_last_use_shows_the_exact_time_and_how_long_ago(alice_client, alice):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from keys.services import access_key_record_use
+
+    key = make_access_key(alice).access_key
+    access_key_record_use(
+        access_key=key, region="us-west-2", service="iam", at=timezone.now() - timedelta(minutes=3)
+    )
+    html = alice_client.get(PAGE).content.decode()
+    row = html.split(f'<tr id="key-{key.access_key_id}">')[1].split("</tr>")[0]
+    assert "(3\xa0minutes ago)" in row or "(2\xa0minutes ago)" in row
+    assert "us-west-2" in row and "iam" in row and "N/A" not in row
+
+
+def test_htmx_actions_announce_what_happened_out_of_band(alice_client, alice):
+    key = make_access_key(alice).access_key
+    html = alice_client.post(key_url(key.access_key_id, "deactivate"), headers=HX).content.decode()
+    assert 'id="flash" class="flash" role="status" aria-live="polite" hx-swap-oob="true">' in html
+    assert f"Access key {key.access_key_id} is now inactive." in html
