@@ -49,7 +49,8 @@ MOTO_SERVER = Path(sys.executable).parent / "moto_server"
 REPLAY_LUA = BENCH / "replay.lua"
 REGION = "us-east-1"
 SIGNIN_EMAIL_FIELD = "email"
-PAGE_HEADING = "Your Security Credentials"
+PAGE_PATH = "/iam/security_credentials"
+WARNING_PATH = "/iam/security_credentials/warning"
 
 
 def env_int(name: str, default: int) -> int:
@@ -274,14 +275,14 @@ def signed_query(base: str, path: str, service: str, params: dict[str, str], key
     return Spec("POST", parts.path, headers, body)
 
 
-def send(spec: Spec, base: str, opener: urllib.request.OpenerDirector | None = None,
-         timeout: float = 15) -> tuple[int, str]:
+def send(spec: Spec, base: str, timeout: float = 15) -> tuple[int, str]:
+    """One request exactly as wrk will send it: redirects are answers, not followed."""
     request = urllib.request.Request(
         base + spec.path, data=spec.body.encode() if spec.body else None,
         headers={k: v for k, v in spec.headers.items() if k != "Host"}, method=spec.method,
     )
     try:
-        with (opener or urllib.request.build_opener()).open(request, timeout=timeout) as resp:
+        with urllib.request.build_opener(_NoRedirect).open(request, timeout=timeout) as resp:
             return resp.status, resp.read().decode(errors="replace")
     except urllib.error.HTTPError as error:
         return error.code, error.read().decode(errors="replace")
@@ -319,31 +320,36 @@ def _csrf_field(html: str) -> str:
 
 
 def sign_in(console: Server, root: dict) -> str:
-    """Sign in through the console's own forms; returns the Cookie header for the page."""
+    """Sign in through the console's own forms; returns the Cookie header for the page.
+
+    GET /signin (CSRF cookie), POST the email, POST the password, then the first visit to
+    the credentials page lands on the root-credentials warning, which is POSTed through.
+    """
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
 
-    def form(path: str, fields: dict[str, str], html: str) -> str:
-        data = urllib.parse.urlencode({"csrfmiddlewaretoken": _csrf_field(html)} | fields)
-        request = urllib.request.Request(console.base + path, data=data.encode(), method="POST")
-        with opener.open(request, timeout=30) as resp:  # follows the redirect (303/302)
-            return resp.read().decode(errors="replace")
-
-    def get(path: str) -> str:
-        with opener.open(console.base + path, timeout=30) as resp:
-            return resp.read().decode(errors="replace")
+    def fetch(path: str, fields: dict[str, str] | None = None, html: str = "") -> tuple[str, str]:
+        data = None
+        if fields is not None:
+            fields = {"csrfmiddlewaretoken": _csrf_field(html)} | fields
+            data = urllib.parse.urlencode(fields).encode()
+        request = urllib.request.Request(console.base + path, data=data)
+        with opener.open(request, timeout=30) as resp:  # follows redirects
+            return urllib.parse.urlsplit(resp.geturl()).path, resp.read().decode(errors="replace")
 
     try:
-        html = get("/signin")
-        html = form("/signin", {SIGNIN_EMAIL_FIELD: root["email"]}, html)
-        html = form("/signin/password", {"password": root["password"]}, html)
-        html = get("/iam/security_credentials")  # the root-credentials warning, first time
-        if PAGE_HEADING not in html:
-            html = form("/iam/security_credentials/warning", {}, html)
+        _, html = fetch("/signin")
+        _, html = fetch("/signin", {SIGNIN_EMAIL_FIELD: root["email"]}, html)
+        where, html = fetch("/signin/password", {"password": root["password"]}, html)
+        if where.startswith("/signin"):
+            raise BenchError(f"the password was refused (ended on {where})")
+        where, html = fetch(PAGE_PATH)
+        if where == WARNING_PATH:  # the first visit in a session
+            where, html = fetch(WARNING_PATH, {}, html)
     except urllib.error.HTTPError as error:
         raise BenchError(f"signing in failed at {error.url}: HTTP {error.code}") from error
-    if PAGE_HEADING not in html:
-        raise BenchError(f"signed in, but the credentials page does not show {PAGE_HEADING!r}")
+    if where != PAGE_PATH or root["keys"][0]["id"] not in html:
+        raise BenchError(f"signed in, but ended on {where}, not the page listing the keys")
     cookies = {c.name: c.value for c in jar}
     if "sessionid" not in cookies:
         raise BenchError(f"no session cookie after signing in (cookies: {sorted(cookies)})")
@@ -645,7 +651,7 @@ def main() -> int:
         def peer(service: str, params: dict[str, str]):  # noqa: ANN202
             return lambda: signed_query(moto.base, "/", service, params, *moto_key)
 
-        page = Spec("GET", "/iam/security_credentials",
+        page = Spec("GET", PAGE_PATH,
                     {"Host": f"127.0.0.1:{console.port}", "Cookie": cookie,
                      "Accept": "text/html"})
         ok = Spec("GET", "/ok", {"Host": f"127.0.0.1:{ceiling.port}"})
@@ -659,7 +665,7 @@ def main() -> int:
             Target("moto-iam", "moto ListAccessKeys", moto, peer("iam", IAM_LIST_KEYS),
                    expect=moto_key[0]),
             Target("console-page", "console credentials page", console, lambda: page,
-                   expect=PAGE_HEADING),
+                   expect=key["id"]),
             Target("ceiling", "ceiling (Django \"ok\")", ceiling, lambda: ok, expect="ok"),
         ]
         if ONLY:
@@ -675,9 +681,12 @@ def main() -> int:
                     wrk(target, WARMUP, spec_path)
                 result = wrk(target, DURATION, spec_path)
                 target.runs.append(result)
+                problems = ""
+                if result["errors"]:
+                    problems = f" (statuses {result['statuses']}, socket {result['error_detail']})"
                 log(f"round {round_no}/{REPEAT} {target.name:<16} {result['rps']:>8,.0f} req/s"
                     f"  p50 {result['p50_ms']:6.2f} ms  p99 {result['p99_ms']:7.2f} ms"
-                    f"  errors {result['errors']}")
+                    f"  errors {result['errors']}{problems}")
         # The servers must have lived through it all.
         for server in servers:
             if server.process.poll() is not None:
@@ -701,7 +710,8 @@ def main() -> int:
         print()
         print("\n".join(table))
         print()
-        log(f"wrote {OUT.relative_to(ROOT)}.md and .png; total {runtime:.0f} s")
+        shown = OUT.relative_to(ROOT) if OUT.is_relative_to(ROOT) else OUT
+        log(f"wrote {shown}.md and {shown}.png; total {runtime:.0f} s")
         failed = [t for t in targets if sum(r["errors"] for r in t.runs)]
         if failed:
             for t in failed:

@@ -207,7 +207,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "static"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "console.storage.ConsoleStaticStorage"},
 }
 # Serve straight from static/ when collectstatic has not run (tests, a first checkout);
 # unknown names then fall back to their unhashed URL instead of failing the page.

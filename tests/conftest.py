@@ -37,6 +37,15 @@ def _fast_password_hasher(settings, request):  # type: ignore[no-untyped-def]
         settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _static_files_from_the_source(settings):  # type: ignore[no-untyped-def]
+    # Tests render and serve the static files under test, never a stale collectstatic copy.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
 @pytest.fixture
 def alice(db):  # type: ignore[no-untyped-def]
     return make_root_user(email="alice@example.com", account_name="Alice's Account")

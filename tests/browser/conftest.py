@@ -12,7 +12,11 @@ import os
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 import pytest  # noqa: E402
+from django.conf import settings as django_settings  # noqa: E402
+from django.test import Client  # noqa: E402
 from playwright.sync_api import BrowserContext, Page  # noqa: E402
+
+from accounts.views import WARNING_PASSED  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -24,6 +28,11 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # pytest-xdist registers it; without xdist (-p no:xdist) --strict-markers would refuse it.
+    config.addinivalue_line("markers", "xdist_group(name): run in the same xdist worker")
 
 
 @pytest.fixture(scope="session")
@@ -70,3 +79,21 @@ def no_js_context(new_context) -> BrowserContext:  # type: ignore[no-untyped-def
 @pytest.fixture
 def no_js_page(no_js_context: BrowserContext) -> Page:
     return no_js_context.new_page()
+
+
+@pytest.fixture
+def signed_in(live_server):  # type: ignore[no-untyped-def]
+    """Skip the sign-in form where it is not what a test is about: a session made on the
+    server, its cookie handed to the browser. The sign-in tests use the form itself."""
+
+    def sign_in(context: BrowserContext, user, *, warning_passed: bool = True) -> None:  # type: ignore[no-untyped-def]
+        client = Client()
+        client.force_login(user)
+        if warning_passed:
+            session = client.session
+            session[WARNING_PASSED] = True
+            session.save()
+        cookie = client.cookies[django_settings.SESSION_COOKIE_NAME]
+        context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
+
+    return sign_in

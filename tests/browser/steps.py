@@ -36,7 +36,9 @@ DOWNLOAD_NOW = (
     "If you do not download the key file now, you will not be able to retrieve your secret "
     "access key again."
 )
-PROTECT = "To help protect your security, store your secret access key securely and do not share it."
+PROTECT = (
+    "To help protect your security, store your secret access key securely and do not share it."
+)
 CONFIRM_DELETE_LABEL = "To confirm deletion, enter the access key ID in the text input field."
 SECRET_GONE_HEADING = "This secret access key can no longer be retrieved"
 
@@ -80,6 +82,12 @@ def sign_in_to_access_keys(page: Page, email: str, account_name: str) -> None:
     expect(page.get_by_role("heading", name="IAM Dashboard", level=1)).to_be_visible()
     open_my_security_credentials(page, account_name)
     continue_past_warning(page)
+    expand_access_keys(page)
+
+
+def open_access_keys(page: Page) -> None:
+    """Go straight to Your Security Credentials and open the access keys (signed in)."""
+    page.goto(CREDENTIALS_PATH)
     expand_access_keys(page)
 
 

@@ -19,6 +19,7 @@ from tests.browser.steps import (
     expect_key_row,
     expect_secret_gone,
     key_row,
+    open_access_keys,
     show_access_key,
     sign_in_to_access_keys,
 )
@@ -38,9 +39,7 @@ def test_a_new_key_is_shown_and_downloaded_in_place_until_close(page: Page, alic
     sign_in_to_access_keys(page, alice.email, alice.account_name)
     page_url = page.url
     expect(page.get_by_text("Root user access keys are not recommended.")).to_be_visible()
-    expect(page.get_by_role("region", name="Account identifiers")).to_contain_text(
-        alice.account_id
-    )
+    expect(page.get_by_role("region", name="Account identifiers")).to_contain_text(alice.account_id)
 
     dialog = create_access_key(page)
 
@@ -79,8 +78,9 @@ def test_a_new_key_is_shown_and_downloaded_in_place_until_close(page: Page, alic
     expect_secret_gone(page, access_key_id, secret)
 
 
-def test_escape_closes_the_create_dialog_and_ends_the_window(page: Page, alice) -> None:
-    sign_in_to_access_keys(page, alice.email, alice.account_name)
+def test_escape_closes_the_create_dialog_and_ends_the_window(page: Page, alice, signed_in) -> None:
+    signed_in(page.context, alice)
+    open_access_keys(page)
     create_access_key(page)
     access_key_id, secret = show_access_key(page)
 
@@ -92,9 +92,10 @@ def test_escape_closes_the_create_dialog_and_ends_the_window(page: Page, alice) 
     expect_secret_gone(page, access_key_id, secret)
 
 
-def test_a_second_key_is_the_last_one(page: Page, alice) -> None:
+def test_a_second_key_is_the_last_one(page: Page, alice, signed_in) -> None:
     first = make_access_key(alice).access_key.access_key_id
-    sign_in_to_access_keys(page, alice.email, alice.account_name)
+    signed_in(page.context, alice)
+    open_access_keys(page)
     expect(button(page, "Create New Access Key")).to_be_enabled()
     expect(page.get_by_text(KEY_LIMIT, exact=True)).to_have_count(0)
 
@@ -109,9 +110,10 @@ def test_a_second_key_is_the_last_one(page: Page, alice) -> None:
     assert AccessKey.objects.for_owner(alice).count() == 2
 
 
-def test_make_inactive_and_make_active_take_effect_at_once(page: Page, alice) -> None:
+def test_make_inactive_and_make_active_take_effect_at_once(page: Page, alice, signed_in) -> None:
     access_key_id = make_access_key(alice).access_key.access_key_id
-    sign_in_to_access_keys(page, alice.email, alice.account_name)
+    signed_in(page.context, alice)
+    open_access_keys(page)
     expect_key_row(page, access_key_id, status="Active")
 
     button(key_row(page, access_key_id), "Make Inactive").click()
@@ -125,9 +127,12 @@ def test_make_inactive_and_make_active_take_effect_at_once(page: Page, alice) ->
     assert AccessKey.objects.get(pk=access_key_id).status == "Active"
 
 
-def test_cancel_and_escape_close_the_delete_dialog_and_keep_the_key(page: Page, alice) -> None:
+def test_cancel_and_escape_close_the_delete_dialog_and_keep_the_key(
+    page: Page, alice, signed_in
+) -> None:
     access_key_id = make_access_key(alice).access_key.access_key_id
-    sign_in_to_access_keys(page, alice.email, alice.account_name)
+    signed_in(page.context, alice)
+    open_access_keys(page)
 
     button(key_row(page, access_key_id), "Delete").click()
     expect(delete_dialog(page)).to_be_visible()
@@ -143,9 +148,10 @@ def test_cancel_and_escape_close_the_delete_dialog_and_keep_the_key(page: Page, 
     assert AccessKey.objects.filter(pk=access_key_id).exists()
 
 
-def test_delete_needs_the_access_key_id_typed(page: Page, alice) -> None:
+def test_delete_needs_the_access_key_id_typed(page: Page, alice, signed_in) -> None:
     access_key_id = make_access_key(alice).access_key.access_key_id
-    sign_in_to_access_keys(page, alice.email, alice.account_name)
+    signed_in(page.context, alice)
+    open_access_keys(page)
     page_url = page.url
 
     button(key_row(page, access_key_id), "Delete").click()

@@ -24,10 +24,10 @@ from tests.browser.steps import (
     expect_key_row,
     expect_secret_gone,
     key_row,
+    open_access_keys,
     open_my_security_credentials,
     show_access_key,
     sign_in,
-    sign_in_to_access_keys,
 )
 from tests.factories import make_access_key
 
@@ -55,9 +55,12 @@ def test_the_account_menu_is_a_details_element(no_js_page: Page, alice) -> None:
     expect(page.get_by_role("heading", name="Sign in", level=1)).to_be_visible()
 
 
-def test_create_show_download_and_close_without_javascript(no_js_page: Page, alice) -> None:
+def test_create_show_download_and_close_without_javascript(
+    no_js_page: Page, alice, signed_in
+) -> None:
     page = no_js_page
-    sign_in_to_access_keys(page, alice.email, alice.account_name)
+    signed_in(page.context, alice)
+    open_access_keys(page)
 
     dialog = create_access_key(page)
 
@@ -96,10 +99,13 @@ def test_create_show_download_and_close_without_javascript(no_js_page: Page, ali
     expect(page.get_by_text(KEY_LIMIT, exact=True)).to_be_visible()
 
 
-def test_make_inactive_make_active_and_delete_without_javascript(no_js_page: Page, alice) -> None:
+def test_make_inactive_make_active_and_delete_without_javascript(
+    no_js_page: Page, alice, signed_in
+) -> None:
     page = no_js_page
     access_key_id = make_access_key(alice).access_key.access_key_id
-    sign_in_to_access_keys(page, alice.email, alice.account_name)
+    signed_in(page.context, alice)
+    open_access_keys(page)
 
     button(key_row(page, access_key_id), "Make Inactive").click()
     expect_access_keys_open(page)

@@ -16,7 +16,7 @@ from tests.browser.steps import (
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 
-def test_it_warns_once_a_session(page: Page, alice) -> None:
+def test_it_warns_once_a_session(page: Page, alice, new_context, signed_in) -> None:
     sign_in(page, alice.email)
     expect(page.get_by_role("heading", name="IAM Dashboard", level=1)).to_be_visible()
 
@@ -28,36 +28,34 @@ def test_it_warns_once_a_session(page: Page, alice) -> None:
     expect(page.get_by_role("heading", name="Your Security Credentials", level=1)).to_be_visible()
     expect(page.get_by_text(WARNING, exact=True)).to_have_count(0)
 
+    # A new session warns again: the box was not ticked.
+    later = new_context().new_page()
+    signed_in(later.context, alice, warning_passed=False)
+    later.goto("/iam/home")
+    open_my_security_credentials(later, alice.account_name)
+    expect(later.get_by_text(WARNING, exact=True)).to_be_visible()
+
 
 def test_dont_show_me_this_message_again_holds_in_a_new_session(
-    page: Page, alice, new_context
+    page: Page, alice, new_context, signed_in
 ) -> None:
-    sign_in(page, alice.email)
+    signed_in(page.context, alice, warning_passed=False)
+    page.goto("/iam/home")
     open_my_security_credentials(page, alice.account_name)
     continue_past_warning(page, dont_show_again=True)
 
     later = new_context().new_page()
-    sign_in(later, alice.email)
+    signed_in(later.context, alice, warning_passed=False)
+    later.goto("/iam/home")
     open_my_security_credentials(later, alice.account_name)
 
     expect(later.get_by_role("heading", name="Your Security Credentials", level=1)).to_be_visible()
     expect(later.get_by_text(WARNING, exact=True)).to_have_count(0)
 
 
-def test_without_the_checkbox_a_new_session_warns_again(page: Page, alice, new_context) -> None:
-    sign_in(page, alice.email)
-    open_my_security_credentials(page, alice.account_name)
-    continue_past_warning(page)
-
-    later = new_context().new_page()
-    sign_in(later, alice.email)
-    open_my_security_credentials(later, alice.account_name)
-
-    expect(later.get_by_text(WARNING, exact=True)).to_be_visible()
-
-
-def test_get_started_with_iam_users_goes_to_the_users_page(page: Page, alice) -> None:
-    sign_in(page, alice.email)
+def test_get_started_with_iam_users_goes_to_the_users_page(page: Page, alice, signed_in) -> None:
+    signed_in(page.context, alice, warning_passed=False)
+    page.goto("/iam/home")
     open_my_security_credentials(page, alice.account_name)
     expect(page.get_by_text(WARNING, exact=True)).to_be_visible()
 

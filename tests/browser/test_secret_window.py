@@ -11,15 +11,16 @@ from tests.browser.steps import (
     download_urls,
     expand_access_keys,
     expect_secret_gone,
+    open_access_keys,
     show_access_key,
-    sign_in_to_access_keys,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 
-def test_loading_any_console_page_closes_the_window(page: Page, alice) -> None:
-    sign_in_to_access_keys(page, alice.email, alice.account_name)
+def test_loading_any_console_page_closes_the_window(page: Page, alice, signed_in) -> None:
+    signed_in(page.context, alice)
+    open_access_keys(page)
 
     # Leaving the dialog for the credentials page itself...
     create_access_key(page)
@@ -43,4 +44,3 @@ def test_loading_any_console_page_closes_the_window(page: Page, alice) -> None:
     expect(page.get_by_role("heading", name=SECRET_GONE_HEADING, level=1)).to_be_visible()
     expect(page.get_by_role("link", name="Go to Your Security Credentials")).to_be_visible()
     assert second_secret not in page.content()
-
