@@ -69,3 +69,37 @@ lint: venv
 
 clean:
 	rm -rf $(VENV) tests/clients/node_modules
+
+# The load benchmark (bench/run.py says how): its own virtualenv bench/.venv with the peers
+# (moto) and tools (boto3, matplotlib, py-spy), and Debian's wrk. BENCH_ACCOUNTS=100000 etc.
+# pass through; bench-quick is the short version (3 s runs, one round, bench/results/quick.*).
+BENCH_VENV := bench/.venv
+BENCH_PY := $(BENCH_VENV)/bin/python
+define bench_setup
+	if ! command -v wrk >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian's wrk"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	  else echo "error: the benchmark needs wrk (as root: apt-get install wrk)" >&2; exit 1; fi; \
+	fi
+	if [ ! -x $(BENCH_PY) ]; then \
+	  python_bin="$$($(find_python))"; \
+	  echo "Creating $(BENCH_VENV) with $$python_bin ($$("$$python_bin" --version))"; \
+	  "$$python_bin" -m venv $(BENCH_VENV); \
+	fi
+	if [ ! -f $(BENCH_VENV)/.installed ] || [ bench/requirements.txt -nt $(BENCH_VENV)/.installed ]; then \
+	  $(BENCH_PY) -m pip install --quiet --disable-pip-version-check -r bench/requirements.txt; \
+	  touch $(BENCH_VENV)/.installed; \
+	fi
+endef
+
+bench: venv
+	$(bench_setup)
+	$(BENCH_PY) bench/run.py
+
+bench-quick: venv
+	$(bench_setup)
+	BENCH_DURATION=3 BENCH_REPEAT=1 BENCH_OUT=bench/results/quick $(BENCH_PY) bench/run.py
+
+screenshots: venv system-deps
+	$(PY) docs/make_screenshots.py
