@@ -17,8 +17,13 @@ def new_account_id() -> str:
 class RootUserManager(BaseUserManager["RootUser"]):
     use_in_migrations = True
 
+    def with_email(self, email: str) -> models.QuerySet["RootUser"]:
+        """The account with this email, whatever its case. Through the LOWER(email) unique
+        index: ``email__iexact`` compiles to UPPER(…) or LIKE, which scan every account."""
+        return self.alias(email_lower=Lower("email")).filter(email_lower=email.lower())
+
     def get_by_natural_key(self, username: str | None) -> "RootUser":
-        return self.get(email__iexact=username or "")
+        return self.with_email(username or "").get()
 
     def create_user(
         self, email: str, password: str | None = None, *, account_name: str = ""
@@ -36,7 +41,7 @@ class RootUserManager(BaseUserManager["RootUser"]):
                     user.save(using=self._db)
                 return user
             except IntegrityError:
-                if self.filter(email__iexact=email).exists():
+                if self.with_email(email).exists():
                     raise
         raise IntegrityError("Could not allocate a unique account ID.")
 

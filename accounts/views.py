@@ -65,7 +65,7 @@ def signin_password(request: HttpRequest) -> HttpResponse:
     context = EventContext.from_request(request)
     if request.method == "POST":
         # Known and unknown emails take the same path, at the same cost: a lookup, a hash.
-        account = RootUser.objects.filter(email__iexact=email).first()
+        account = RootUser.objects.with_email(email).first()
         locked_until = signin_locked_until(email=email, source_ip=context.source_ip)
         if locked_until:
             event_record(

@@ -106,8 +106,13 @@ class Server:
         log(f"starting {self.name} on 127.0.0.1:{self.port}")
         with open(self.log_path, "ab") as out:
             self.process = subprocess.Popen(
-                self.argv, cwd=self.cwd, env=self.env, stdout=out, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, start_new_session=True,  # its own process group
+                self.argv,
+                cwd=self.cwd,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,  # its own process group
             )
 
     def wait_ready(self, timeout: float = 60) -> None:
@@ -119,7 +124,8 @@ class Server:
                     f" its log ({self.log_path}):\n{self.log_tail()}"
                 )
             try:
-                with urllib.request.urlopen(self.base + self.ready_path, timeout=2):
+                # Our own http://127.0.0.1 URL, never a user's: S310 does not apply.
+                with urllib.request.urlopen(self.base + self.ready_path, timeout=2):  # noqa: S310
                     return
             except urllib.error.HTTPError:
                 return  # it answered: a 4xx/5xx is still a server that is up
@@ -155,7 +161,10 @@ class Server:
         """gunicorn's workers: the children of the master."""
         out = subprocess.run(
             ["ps", "-o", "pid=", "--ppid", str(self.process.pid)],
-            capture_output=True, text=True, timeout=10, check=False,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
         ).stdout
         return [int(pid) for pid in out.split()]
 
@@ -163,8 +172,16 @@ class Server:
 def base_env() -> dict[str, str]:
     env = dict(os.environ)
     # The console is served in local mode on SQLite, whatever the caller's shell holds.
-    for name in ("DATABASE_URL", "DJANGO_DEBUG", "DJANGO_ENV", "DJANGO_SETTINGS_MODULE",
-                 "DJANGO_ALLOWED_HOSTS", "GUNICORN_ACCESS_LOG", "VIRTUAL_ENV", "PYTHONPATH"):
+    for name in (
+        "DATABASE_URL",
+        "DJANGO_DEBUG",
+        "DJANGO_ENV",
+        "DJANGO_SETTINGS_MODULE",
+        "DJANGO_ALLOWED_HOSTS",
+        "GUNICORN_ACCESS_LOG",
+        "VIRTUAL_ENV",
+        "PYTHONPATH",
+    ):
         env.pop(name, None)
     return env
 
@@ -172,8 +189,14 @@ def base_env() -> dict[str, str]:
 def run_checked(argv: list[str], *, env: dict[str, str], timeout: float, what: str) -> str:
     try:
         done = subprocess.run(
-            argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout,
-            stdin=subprocess.DEVNULL, check=False,
+            argv,
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+            check=False,
         )
     except subprocess.TimeoutExpired as error:
         raise BenchError(f"{what} took longer than {timeout:.0f} s") from error
@@ -189,26 +212,48 @@ def prepare_console(tmp: Path) -> tuple[Server, dict]:
     env = base_env() | {"VAR_DIR": str(var), "HOST": "127.0.0.1", "PORT": str(free_port())}
     manage = [str(PROJECT_PY), "manage.py"]
     log(f"console: migrate, collectstatic, seed {ACCOUNTS} accounts (VAR_DIR={var})")
-    run_checked(manage + ["migrate", "--no-input", "-v", "0"], env=env, timeout=300,
-                what="manage.py migrate")
-    run_checked(manage + ["collectstatic", "--no-input", "-v", "0"], env=env, timeout=300,
-                what="manage.py collectstatic")
+    run_checked(
+        manage + ["migrate", "--no-input", "-v", "0"],
+        env=env,
+        timeout=300,
+        what="manage.py migrate",
+    )
+    run_checked(
+        manage + ["collectstatic", "--no-input", "-v", "0"],
+        env=env,
+        timeout=300,
+        what="manage.py collectstatic",
+    )
     root_file = tmp / "root.json"
     began = time.monotonic()
     out = run_checked(
-        [str(PROJECT_PY), str(BENCH / "seed.py"), "--accounts", str(ACCOUNTS),
-         "--out", str(root_file)],
-        env=env, timeout=120 + ACCOUNTS / 500, what="bench/seed.py",
+        [
+            str(PROJECT_PY),
+            str(BENCH / "seed.py"),
+            "--accounts",
+            str(ACCOUNTS),
+            "--out",
+            str(root_file),
+        ],
+        env=env,
+        timeout=120 + ACCOUNTS / 500,
+        what="bench/seed.py",
     )
     seeded = json.loads(out.strip().splitlines()[-1])
     seeded["seconds"] = round(time.monotonic() - began, 1)
-    log(f"console: seeded {seeded['accounts']} accounts, {seeded['access_keys']} keys"
-        f" via {seeded['filler_via']} in {seeded['seconds']} s")
+    log(
+        f"console: seeded {seeded['accounts']} accounts, {seeded['access_keys']} keys"
+        f" via {seeded['filler_via']} in {seeded['seconds']} s"
+    )
     root = json.loads(root_file.read_text())
     root["seeded"] = seeded
     server = Server(
-        name="console", env=env, cwd=ROOT, log_path=tmp / "console.log",
-        port=int(env["PORT"]), ready_path="/signin",
+        name="console",
+        env=env,
+        cwd=ROOT,
+        log_path=tmp / "console.log",
+        port=int(env["PORT"]),
+        ready_path="/signin",
         # Exactly `make run`'s exec line.
         argv=[str(PROJECT_GUNICORN), "console.wsgi", "-c", "console/gunicorn.conf.py"],
     )
@@ -219,17 +264,31 @@ def ceiling_server(tmp: Path) -> Server:
     port = free_port()
     env = base_env() | {"HOST": "127.0.0.1", "PORT": str(port)}
     return Server(
-        name="ceiling", env=env, cwd=BENCH, log_path=tmp / "ceiling.log", port=port,
+        name="ceiling",
+        env=env,
+        cwd=BENCH,
+        log_path=tmp / "ceiling.log",
+        port=port,
         ready_path="/ok",
-        argv=[str(PROJECT_GUNICORN), "ceiling.wsgi", "-c", str(GUNICORN_CONF),
-              "--pythonpath", str(BENCH)],
+        argv=[
+            str(PROJECT_GUNICORN),
+            "ceiling.wsgi",
+            "-c",
+            str(GUNICORN_CONF),
+            "--pythonpath",
+            str(BENCH),
+        ],
     )
 
 
 def moto_server(tmp: Path) -> Server:
     port = free_port()
     return Server(
-        name="moto", env=base_env(), cwd=tmp, log_path=tmp / "moto.log", port=port,
+        name="moto",
+        env=base_env(),
+        cwd=tmp,
+        log_path=tmp / "moto.log",
+        port=port,
         ready_path="/moto-api/",
         argv=[str(MOTO_SERVER), "-H", "127.0.0.1", "-p", str(port)],
     )
@@ -252,8 +311,9 @@ class Spec:
         path.write_bytes(("\n".join(lines) + "\n\n" + self.body).encode())
 
 
-def signed_query(base: str, path: str, service: str, params: dict[str, str], key_id: str,
-                 secret: str) -> Spec:
+def signed_query(
+    base: str, path: str, service: str, params: dict[str, str], key_id: str, secret: str
+) -> Spec:
     """A form POST signed with botocore's own SigV4 signer, as boto3 would send it."""
     from botocore.auth import SigV4Auth
     from botocore.awsrequest import AWSRequest
@@ -262,7 +322,9 @@ def signed_query(base: str, path: str, service: str, params: dict[str, str], key
     url = base + path
     body = urllib.parse.urlencode(params)
     request = AWSRequest(
-        method="POST", url=url, data=body,
+        method="POST",
+        url=url,
+        data=body,
         headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"},
     )
     SigV4Auth(Credentials(key_id, secret), service, REGION).add_auth(request)
@@ -277,9 +339,11 @@ def signed_query(base: str, path: str, service: str, params: dict[str, str], key
 
 def send(spec: Spec, base: str, timeout: float = 15) -> tuple[int, str]:
     """One request exactly as wrk will send it: redirects are answers, not followed."""
-    request = urllib.request.Request(
-        base + spec.path, data=spec.body.encode() if spec.body else None,
-        headers={k: v for k, v in spec.headers.items() if k != "Host"}, method=spec.method,
+    request = urllib.request.Request(  # noqa: S310 - our own loopback server
+        base + spec.path,
+        data=spec.body.encode() if spec.body else None,
+        headers={k: v for k, v in spec.headers.items() if k != "Host"},
+        method=spec.method,
     )
     try:
         with urllib.request.build_opener(_NoRedirect).open(request, timeout=timeout) as resp:
@@ -298,9 +362,12 @@ def moto_credentials(moto: Server) -> tuple[str, str]:
     from botocore.config import Config
 
     iam = boto3.client(
-        "iam", endpoint_url=moto.base, region_name=REGION, aws_access_key_id="AKIAMOTOBENCH0000000",
-        aws_secret_access_key="moto" * 10, config=Config(retries={"max_attempts": 1},
-                                                         connect_timeout=10, read_timeout=30),
+        "iam",
+        endpoint_url=moto.base,
+        region_name=REGION,
+        aws_access_key_id="AKIAMOTOBENCH0000000",
+        aws_secret_access_key="moto" * 10,
+        config=Config(retries={"max_attempts": 1}, connect_timeout=10, read_timeout=30),
     )
     iam.create_user(UserName="bench")
     keys = [iam.create_access_key(UserName="bench")["AccessKey"] for _ in range(2)]
@@ -333,7 +400,7 @@ def sign_in(console: Server, root: dict) -> str:
         if fields is not None:
             fields = {"csrfmiddlewaretoken": _csrf_field(html)} | fields
             data = urllib.parse.urlencode(fields).encode()
-        request = urllib.request.Request(console.base + path, data=data)
+        request = urllib.request.Request(console.base + path, data=data)  # noqa: S310
         with opener.open(request, timeout=30) as resp:  # follows redirects
             return urllib.parse.urlsplit(resp.geturl()).path, resp.read().decode(errors="replace")
 
@@ -387,17 +454,36 @@ def preflight(target: Target) -> None:
 
 def wrk(target: Target, seconds: int, spec_path: Path) -> dict:
     target.make_spec().write(spec_path)
-    argv = [WRK, f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "5s",
-            "--latency", "-s", str(REPLAY_LUA), target.server.base, "--", str(spec_path)]
+    argv = [
+        WRK,
+        f"-t{THREADS}",
+        f"-c{CONNECTIONS}",
+        f"-d{seconds}s",
+        "--timeout",
+        "5s",
+        "--latency",
+        "-s",
+        str(REPLAY_LUA),
+        target.server.base,
+        "--",
+        str(spec_path),
+    ]
     try:
-        done = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60,
-                              stdin=subprocess.DEVNULL, check=False)
+        done = subprocess.run(
+            argv,
+            capture_output=True,
+            text=True,
+            timeout=seconds + 60,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
     except subprocess.TimeoutExpired as error:
         raise BenchError(f"wrk against {target.name} did not finish in time") from error
     line = next((ln for ln in done.stdout.splitlines() if ln.startswith("BENCH_JSON ")), None)
     if done.returncode != 0 or line is None:
-        raise BenchError(f"wrk against {target.name} failed ({done.returncode}):\n"
-                         f"{done.stdout}\n{done.stderr}")
+        raise BenchError(
+            f"wrk against {target.name} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}"
+        )
     data = json.loads(line.removeprefix("BENCH_JSON "))
     seconds_run = data["duration_us"] / 1e6
     statuses = {int(k): v for k, v in data["statuses"].items()}
@@ -407,10 +493,14 @@ def wrk(target: Target, seconds: int, spec_path: Path) -> dict:
     return {
         "rps": data["requests"] / seconds_run if seconds_run else 0.0,
         "requests": data["requests"],
-        "p50_ms": lat["p50"] / 1000, "p90_ms": lat["p90"] / 1000, "p99_ms": lat["p99"] / 1000,
+        "p50_ms": lat["p50"] / 1000,
+        "p90_ms": lat["p90"] / 1000,
+        "p99_ms": lat["p99"] / 1000,
         "max_ms": lat["max"] / 1000,
-        "bad_status": bad_status, "socket_errors": socket_errors,
-        "errors": bad_status + socket_errors, "statuses": statuses,
+        "bad_status": bad_status,
+        "socket_errors": socket_errors,
+        "errors": bad_status + socket_errors,
+        "statuses": statuses,
         "error_detail": data["errors"],
     }
 
@@ -452,9 +542,13 @@ def build_report(targets: list[Target], meta: dict) -> tuple[str, list[str]]:
     """Returns the Markdown report and the console table lines."""
     by_name = {t.name: t for t in targets}
     med = {t.name: median_of(t) for t in targets if t.runs}
-    rows = ["| target | requests/s | p50 ms | p99 ms | p99/p50 | errors |",
-            "| --- | ---: | ---: | ---: | ---: | ---: |"]
-    table = [f"{'target':<44} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'p99/p50':>8} {'errors':>7}"]
+    rows = [
+        "| target | requests/s | p50 ms | p99 ms | p99/p50 | errors |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    table = [
+        f"{'target':<44} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'p99/p50':>8} {'errors':>7}"
+    ]
     for t in targets:
         if t.skipped or t.name not in med:
             why = t.skipped or "not run"
@@ -463,10 +557,14 @@ def build_report(targets: list[Target], meta: dict) -> tuple[str, list[str]]:
             continue
         m = med[t.name]
         tail = m["p99_ms"] / m["p50_ms"] if m["p50_ms"] else float("inf")
-        rows.append(f"| {t.label} | {m['rps']:,.0f} | {m['p50_ms']:.2f} | {m['p99_ms']:.2f}"
-                    f" | {tail:.1f} | {m['errors']} |")
-        table.append(f"{t.label:<44} {m['rps']:>9,.0f} {m['p50_ms']:>8.2f} {m['p99_ms']:>8.2f}"
-                     f" {tail:>8.1f} {m['errors']:>7}")
+        rows.append(
+            f"| {t.label} | {m['rps']:,.0f} | {m['p50_ms']:.2f} | {m['p99_ms']:.2f}"
+            f" | {tail:.1f} | {m['errors']} |"
+        )
+        table.append(
+            f"{t.label:<44} {m['rps']:>9,.0f} {m['p50_ms']:>8.2f} {m['p99_ms']:>8.2f}"
+            f" {tail:>8.1f} {m['errors']:>7}"
+        )
 
     ratio_rows = ["| ratio | value | target | |", "| --- | ---: | ---: | --- |"]
     table += ["", f"{'ratio':<44} {'value':>9} {'target':>8}"]
@@ -488,61 +586,69 @@ def build_report(targets: list[Target], meta: dict) -> tuple[str, list[str]]:
             ratio_rows.append(f"| {label} | {tail:.1f} | ≤ {TAIL_GOAL:.0f} | {verdict} |")
             table.append(f"{label:<44} {tail:>9.1f} {'≤ 4':>8}  {verdict}")
 
-    runs_rows = ["| target | run | requests/s | p50 ms | p99 ms | max ms | statuses | socket errors |",
-                 "| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |"]
+    runs_rows = [
+        "| target | run | requests/s | p50 ms | p99 ms | max ms | statuses | socket errors |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |",
+    ]
     for t in targets:
         for i, r in enumerate(t.runs, 1):
             statuses = ", ".join(f"{c}×{n}" for c, n in sorted(r["statuses"].items()))
-            sock = ", ".join(f"{k} {v}" for k, v in r["error_detail"].items()
-                             if k != "status" and v) or "none"
-            runs_rows.append(f"| {t.label} | {i} | {r['rps']:,.0f} | {r['p50_ms']:.2f}"
-                             f" | {r['p99_ms']:.2f} | {r['max_ms']:.1f} | {statuses} | {sock} |")
+            sock = (
+                ", ".join(f"{k} {v}" for k, v in r["error_detail"].items() if k != "status" and v)
+                or "none"
+            )
+            runs_rows.append(
+                f"| {t.label} | {i} | {r['rps']:,.0f} | {r['p50_ms']:.2f}"
+                f" | {r['p99_ms']:.2f} | {r['max_ms']:.1f} | {statuses} | {sock} |"
+            )
 
     notes = [f"- {t.label}: skipped, {t.skipped}." for t in targets if t.skipped]
-    md = "\n".join([
-        "# Benchmark: the console beside its peers",
-        "",
-        f"`{meta['command']}` on {meta['date']} (commit {meta['commit']}), {meta['runtime']}.",
-        "",
-        f"wrk {THREADS} threads, {CONNECTIONS} connections, {meta['duration']} s per run after"
-        f" {meta['warmup']} s of warm-up, {meta['repeat']} run(s) per target, peers interleaved"
-        " with the console in every round; the median of the runs is reported. Errors are"
-        " socket errors plus responses other than 200, summed over the runs.",
-        "",
-        *rows,
-        "",
-        "Ratios of requests/s (informational targets; they never fail the run):",
-        "",
-        *ratio_rows,
-        "",
-        "![throughput and latency](" + OUT.name + ".png)",
-        "",
-        "## What was measured",
-        "",
-        "- **console**: `gunicorn console.wsgi -c console/gunicorn.conf.py` as `make run`"
-        f" serves it (local mode, DEBUG off, {meta['workers']} sync workers), on a fresh"
-        f" SQLite database in its own VAR_DIR seeded with {meta['seeded']['accounts']:,}"
-        f" accounts and {meta['seeded']['access_keys']:,} access keys"
-        f" ({meta['seeded']['filler_via']}, {meta['seeded']['seconds']} s).",
-        "- **console /api**: form POSTs signed once per run with botocore's SigV4Auth by one"
-        " of the bench root user's two keys, replayed by wrk (bench/replay.lua).",
-        "- **credentials page**: GET /iam/security_credentials with the session cookie of a"
-        " sign-in through the real forms (email, password, root-credentials warning).",
-        f"- **moto**: `moto_server` (moto {meta['moto']}), its own threaded Werkzeug server;"
-        " the same two calls signed by a moto IAM user's key.",
-        "- **ceiling**: a Django view returning \"ok\" (bench/ceiling: no middleware, no"
-        " database) under the same gunicorn.conf.py.",
-        "",
-        f"Machine: {meta['cpu']} ({meta['cores']} cores), Python {meta['python']},"
-        f" Django {meta['django']}, gunicorn {meta['gunicorn']}, {meta['wrk']}."
-        " wrk runs on the same cores as the servers.",
-        *([""] + notes if notes else []),
-        "",
-        "## Every run",
-        "",
-        *runs_rows,
-        "",
-    ])
+    md = "\n".join(
+        [
+            "# Benchmark: the console beside its peers",
+            "",
+            f"`{meta['command']}` on {meta['date']} (commit {meta['commit']}), {meta['runtime']}.",
+            "",
+            f"wrk {THREADS} threads, {CONNECTIONS} connections, {meta['duration']} s per run after"
+            f" {meta['warmup']} s of warm-up, {meta['repeat']} run(s) per target, peers interleaved"
+            " with the console in every round; the median of the runs is reported. Errors are"
+            " socket errors plus responses other than 200, summed over the runs.",
+            "",
+            *rows,
+            "",
+            "Ratios of requests/s (informational targets; they never fail the run):",
+            "",
+            *ratio_rows,
+            "",
+            "![throughput and latency](" + OUT.name + ".png)",
+            "",
+            "## What was measured",
+            "",
+            "- **console**: `gunicorn console.wsgi -c console/gunicorn.conf.py` as `make run`"
+            f" serves it (local mode, DEBUG off, {meta['workers']} sync workers), on a fresh"
+            f" SQLite database in its own VAR_DIR seeded with {meta['seeded']['accounts']:,}"
+            f" accounts and {meta['seeded']['access_keys']:,} access keys"
+            f" ({meta['seeded']['filler_via']}, {meta['seeded']['seconds']} s).",
+            "- **console /api**: form POSTs signed once per run with botocore's SigV4Auth by one"
+            " of the bench root user's two keys, replayed by wrk (bench/replay.lua).",
+            "- **credentials page**: GET /iam/security_credentials with the session cookie of a"
+            " sign-in through the real forms (email, password, root-credentials warning).",
+            f"- **moto**: `moto_server` (moto {meta['moto']}), its own threaded Werkzeug server;"
+            " the same two calls signed by a moto IAM user's key.",
+            '- **ceiling**: a Django view returning "ok" (bench/ceiling: no middleware, no'
+            " database) under the same gunicorn.conf.py.",
+            "",
+            f"Machine: {meta['cpu']} ({meta['cores']} cores), Python {meta['python']},"
+            f" Django {meta['django']}, gunicorn {meta['gunicorn']}, {meta['wrk']}."
+            f" wrk runs on the same cores as the servers. Load average (1 min): {meta['load']}.",
+            *([""] + notes if notes else []),
+            "",
+            "## Every run",
+            "",
+            *runs_rows,
+            "",
+        ]
+    )
     _ = by_name
     return md, table
 
@@ -566,10 +672,12 @@ def plot(targets: list[Target], path: Path) -> None:
     ax1.set_xticks(range(len(measured)), labels, rotation=30, ha="right", fontsize=8)
     width = 0.38
     xs = range(len(measured))
-    ax2.bar([x - width / 2 for x in xs], [m["p50_ms"] for m in med], width, label="p50",
-            color="#0073bb")
-    ax2.bar([x + width / 2 for x in xs], [m["p99_ms"] for m in med], width, label="p99",
-            color="#d13212")
+    ax2.bar(
+        [x - width / 2 for x in xs], [m["p50_ms"] for m in med], width, label="p50", color="#0073bb"
+    )
+    ax2.bar(
+        [x + width / 2 for x in xs], [m["p99_ms"] for m in med], width, label="p99", color="#d13212"
+    )
     ax2.set_yscale("log")
     ax2.set_ylabel("ms (log scale)")
     ax2.set_title("Latency (median of runs)")
@@ -586,10 +694,22 @@ def plot(targets: list[Target], path: Path) -> None:
 def versions() -> dict:
     def project(module: str) -> str:
         try:
-            return subprocess.run(
-                [str(PROJECT_PY), "-c", f"import {module}; print({module}.__version__)"],
-                capture_output=True, text=True, timeout=30, check=False,
-            ).stdout.strip() or "?"
+            return (
+                subprocess.run(
+                    [
+                        str(PROJECT_PY),
+                        "-c",
+                        f"import {module}; print({module}.__version__)"
+                        if module != "platform"
+                        else "import platform; print(platform.python_version())",
+                    ],
+                    capture_output=True,
+                    text=True,
+                    timeout=30,
+                    check=False,
+                ).stdout.strip()
+                or "?"
+            )
         except subprocess.TimeoutExpired:
             return "?"
 
@@ -601,14 +721,24 @@ def versions() -> dict:
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break
-    wrk_version = subprocess.run([WRK, "-v"], capture_output=True, text=True, timeout=10,
-                                 check=False).stdout.splitlines()[:1]
-    commit = subprocess.run(["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
-                            capture_output=True, text=True, timeout=10, check=False)
+    wrk_version = subprocess.run(
+        [WRK, "-v"], capture_output=True, text=True, timeout=10, check=False
+    ).stdout.splitlines()[:1]
+    commit = subprocess.run(
+        ["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
+        capture_output=True,
+        text=True,
+        timeout=10,
+        check=False,
+    )
     return {
-        "django": project("django"), "gunicorn": project("gunicorn"),
-        "python": platform.python_version(), "moto": version("moto"), "cpu": cpu,
-        "cores": os.cpu_count(), "wrk": " ".join(wrk_version[0].split()[:2]) if wrk_version else "wrk",
+        "django": project("django"),
+        "gunicorn": project("gunicorn"),
+        "python": project("platform").replace("?", "") or platform.python_version(),
+        "moto": version("moto"),
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "wrk": " ".join(wrk_version[0].split()[:2]) if wrk_version else "wrk",
         "commit": commit.stdout.strip() or "?",
     }
 
@@ -621,6 +751,12 @@ WRK = shutil.which("wrk") or "/usr/bin/wrk"
 
 def main() -> int:
     began = time.monotonic()
+    load_before = os.getloadavg()[0]
+    if load_before > (os.cpu_count() or 1) / 2:
+        log(
+            f"warning: the machine is busy (load average {load_before:.1f} on"
+            f" {os.cpu_count()} cores); the numbers will be low and noisy"
+        )
     if not Path(WRK).exists():
         raise BenchError("wrk is not installed (as root: apt-get install wrk)")
     for needed in (PROJECT_PY, PROJECT_GUNICORN, MOTO_SERVER):
@@ -646,27 +782,52 @@ def main() -> int:
         log("signed in through the console's forms")
 
         def api(service: str, params: dict[str, str]):  # noqa: ANN202
-            return lambda: signed_query(console.base, "/api", service, params, key["id"], key["secret"])
+            return lambda: signed_query(
+                console.base, "/api", service, params, key["id"], key["secret"]
+            )
 
         def peer(service: str, params: dict[str, str]):  # noqa: ANN202
             return lambda: signed_query(moto.base, "/", service, params, *moto_key)
 
-        page = Spec("GET", PAGE_PATH,
-                    {"Host": f"127.0.0.1:{console.port}", "Cookie": cookie,
-                     "Accept": "text/html"})
+        page = Spec(
+            "GET",
+            PAGE_PATH,
+            {"Host": f"127.0.0.1:{console.port}", "Cookie": cookie, "Accept": "text/html"},
+        )
         ok = Spec("GET", "/ok", {"Host": f"127.0.0.1:{ceiling.port}"})
         targets = [
-            Target("console-api-sts", "console /api GetCallerIdentity", console,
-                   api("sts", STS_IDENTITY), expect=root["account_id"]),
-            Target("moto-sts", "moto GetCallerIdentity", moto, peer("sts", STS_IDENTITY),
-                   expect="GetCallerIdentityResult"),
-            Target("console-api-iam", "console /api ListAccessKeys", console,
-                   api("iam", IAM_LIST_KEYS), expect=key["id"]),
-            Target("moto-iam", "moto ListAccessKeys", moto, peer("iam", IAM_LIST_KEYS),
-                   expect=moto_key[0]),
-            Target("console-page", "console credentials page", console, lambda: page,
-                   expect=key["id"]),
-            Target("ceiling", "ceiling (Django \"ok\")", ceiling, lambda: ok, expect="ok"),
+            Target(
+                "console-api-sts",
+                "console /api GetCallerIdentity",
+                console,
+                api("sts", STS_IDENTITY),
+                expect=root["account_id"],
+            ),
+            Target(
+                "moto-sts",
+                "moto GetCallerIdentity",
+                moto,
+                peer("sts", STS_IDENTITY),
+                expect="GetCallerIdentityResult",
+            ),
+            Target(
+                "console-api-iam",
+                "console /api ListAccessKeys",
+                console,
+                api("iam", IAM_LIST_KEYS),
+                expect=key["id"],
+            ),
+            Target(
+                "moto-iam",
+                "moto ListAccessKeys",
+                moto,
+                peer("iam", IAM_LIST_KEYS),
+                expect=moto_key[0],
+            ),
+            Target(
+                "console-page", "console credentials page", console, lambda: page, expect=key["id"]
+            ),
+            Target("ceiling", 'ceiling (Django "ok")', ceiling, lambda: ok, expect="ok"),
         ]
         if ONLY:
             targets = [t for t in targets if t.name in ONLY]
@@ -684,9 +845,11 @@ def main() -> int:
                 problems = ""
                 if result["errors"]:
                     problems = f" (statuses {result['statuses']}, socket {result['error_detail']})"
-                log(f"round {round_no}/{REPEAT} {target.name:<16} {result['rps']:>8,.0f} req/s"
+                log(
+                    f"round {round_no}/{REPEAT} {target.name:<16} {result['rps']:>8,.0f} req/s"
                     f"  p50 {result['p50_ms']:6.2f} ms  p99 {result['p99_ms']:7.2f} ms"
-                    f"  errors {result['errors']}{problems}")
+                    f"  errors {result['errors']}{problems}"
+                )
         # The servers must have lived through it all.
         for server in servers:
             if server.process.poll() is not None:
@@ -698,8 +861,12 @@ def main() -> int:
             "command": "make bench-quick" if quick else "make bench",
             "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
             "runtime": f"{runtime:.0f} s in all",
-            "duration": DURATION, "warmup": WARMUP, "repeat": REPEAT,
-            "workers": workers, "seeded": root["seeded"],
+            "duration": DURATION,
+            "warmup": WARMUP,
+            "repeat": REPEAT,
+            "workers": workers,
+            "seeded": root["seeded"],
+            "load": f"{load_before:.1f} before, {os.getloadavg()[0]:.1f} after",
         }
         md, table = build_report(targets, meta)
         OUT.parent.mkdir(parents=True, exist_ok=True)
@@ -716,8 +883,11 @@ def main() -> int:
         if failed:
             for t in failed:
                 detail = median_of(t)["statuses"]
-                print(f"FAILED: {t.label} had {sum(r['errors'] for r in t.runs)} errored"
-                      f" requests (statuses {detail})", file=sys.stderr)
+                print(
+                    f"FAILED: {t.label} had {sum(r['errors'] for r in t.runs)} errored"
+                    f" requests (statuses {detail})",
+                    file=sys.stderr,
+                )
             return 1
         return 0
     finally:

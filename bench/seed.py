@@ -76,13 +76,30 @@ def bulk_seed(count: int) -> None:
     used_pool = [as_db(now - timedelta(minutes=m * 97)) for m in range(1000)]
     user_sql, user_fields = _insert_sql(
         User,
-        ["email", "account_id", "account_name", "password", "last_login",
-         "hide_root_credentials_warning", "is_active", "date_joined"],
+        [
+            "email",
+            "account_id",
+            "account_name",
+            "password",
+            "last_login",
+            "hide_root_credentials_warning",
+            "is_active",
+            "date_joined",
+        ],
     )
     key_sql, _ = _insert_sql(
         AccessKey,
-        ["access_key_id", "owner", "slot", "secret_ciphertext", "status", "created_at",
-         "last_used_at", "last_used_region", "last_used_service"],
+        [
+            "access_key_id",
+            "owner",
+            "slot",
+            "secret_ciphertext",
+            "status",
+            "created_at",
+            "last_used_at",
+            "last_used_region",
+            "last_used_service",
+        ],
     )
     table = connection.ops.quote_name(User._meta.db_table)
     pk = connection.ops.quote_name(User._meta.pk.column)
@@ -97,8 +114,16 @@ def bulk_seed(count: int) -> None:
             cursor.executemany(
                 user_sql,
                 [
-                    (f"filler-{n + i:07d}@example.com", account_id, f"filler-{n + i:07d}",
-                     password_hash, None, False, True, joined)
+                    (
+                        f"filler-{n + i:07d}@example.com",
+                        account_id,
+                        f"filler-{n + i:07d}",
+                        password_hash,
+                        None,
+                        False,
+                        True,
+                        joined,
+                    )
                     for i, account_id in enumerate(chunk)
                 ],
             )
@@ -111,14 +136,30 @@ def bulk_seed(count: int) -> None:
             for owner_pk, account_id in owners:
                 used = rng.random() < 0.5
                 rows.append(
-                    (generate_access_key_id(account_id), owner_pk, 1, ciphertext,
-                     AccessKey.Status.ACTIVE.value, rng.choice(created_pool),
-                     rng.choice(used_pool) if used else None,
-                     "us-east-1" if used else "", "sts" if used else "")
+                    (
+                        generate_access_key_id(account_id),
+                        owner_pk,
+                        1,
+                        ciphertext,
+                        AccessKey.Status.ACTIVE.value,
+                        rng.choice(created_pool),
+                        rng.choice(used_pool) if used else None,
+                        "us-east-1" if used else "",
+                        "sts" if used else "",
+                    )
                 )
                 rows.append(
-                    (generate_access_key_id(account_id), owner_pk, 2, ciphertext,
-                     AccessKey.Status.INACTIVE.value, rng.choice(created_pool), None, "", "")
+                    (
+                        generate_access_key_id(account_id),
+                        owner_pk,
+                        2,
+                        ciphertext,
+                        AccessKey.Status.INACTIVE.value,
+                        rng.choice(created_pool),
+                        None,
+                        "",
+                        "",
+                    )
                 )
             cursor.executemany(key_sql, rows)
 
@@ -130,15 +171,20 @@ def _insert_sql(model: type, names: list[str]) -> tuple[str, list[str]]:
     qn = connection.ops.quote_name
     fields = [model._meta.get_field(name) for name in names]
     missing = [
-        f.name for f in model._meta.concrete_fields
-        if f not in fields and not isinstance(f, models.AutoField)
-        and not f.null and f.db_default is models.NOT_PROVIDED
+        f.name
+        for f in model._meta.concrete_fields
+        if f not in fields
+        and not isinstance(f, models.AutoField)
+        and not f.null
+        and f.db_default is models.NOT_PROVIDED
     ]
     if missing:
         raise SystemExit(f"bench/seed.py: {model.__name__} has new required fields {missing}")
     columns = ", ".join(qn(f.column) for f in fields)
     values = ", ".join(["%s"] * len(fields))
-    return f"INSERT INTO {qn(model._meta.db_table)} ({columns}) VALUES ({values})", names
+    # Names from the models' own metadata, quoted; the values go as parameters.
+    sql = f"INSERT INTO {qn(model._meta.db_table)} ({columns}) VALUES ({values})"  # noqa: S608
+    return sql, names
 
 
 def create_root(out: Path) -> dict:

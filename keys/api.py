@@ -1,14 +1,16 @@
 """The AWS Query API at ``/api``: IAM and STS for the root user who owns the signing key.
 
 A request, top to bottom: read the parameters (form POST body over the query string), parse
-the SigV4 data (no secret needed), load the key with its owner in one query, verify the
-signature with the key's secret, record the use (at most one UPDATE, and before the action,
-so that GetAccessKeyLastUsed sees its own call as at AWS), run the action, answer AWS XML.
+the SigV4 data (no secret needed), load the key with its owner (and the owner's other key) in
+one query, verify the signature with the key's secret, record the use (at most one UPDATE,
+and before the action, so that GetAccessKeyLastUsed sees its own call as at AWS), run the
+action through keys.services, answer AWS XML (rendered by keys.api_xml).
 
-Every failure is answered as AWS answers it; SigV4 and domain errors become AWS errors in one
-place (:func:`_aws_error`), and anything unexpected becomes a logged ``ServiceFailure`` /
-``InternalFailure`` 500 in XML, never Django's HTML. The endpoint is signed, not
-cookie-authenticated: it is CSRF-exempt and never reads or writes the session.
+Every failure is answered as AWS answers it: SigV4 and domain errors become AWS errors in one
+place (:func:`_aws_error`); a database outage is a 503 ``ServiceUnavailable`` that SDKs
+retry; anything else unexpected is a logged ``ServiceFailure`` / ``InternalFailure`` 500 in
+XML, never Django's HTML. The endpoint is signed, not cookie-authenticated: it is
+CSRF-exempt and never reads or writes the session.
 """
 
 import logging
@@ -21,10 +23,14 @@ from urllib.parse import quote, urlsplit
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
+
+from accounts.events import Channel, EventContext
+from accounts.models import RootUser
 
 from . import api_xml, sigv4
 from .api_xml import Fields, iso8601
@@ -55,6 +61,8 @@ STS = Service("sts", "2011-06-15", "https://sts.amazonaws.com/doc/2011-06-15/", 
 SERVICES = {service.name: service for service in (IAM, STS)}
 
 INVALID_CLIENT_TOKEN = "The security token included in the request is invalid."  # noqa: S105
+UNAVAILABLE = "Service is unable to handle request."
+ALLOWED_METHODS = ("GET", "POST")
 INTERNAL_ERROR = (
     "The request processing has failed because of an unknown error, exception or failure."
 )
@@ -95,23 +103,28 @@ _ANSWERED = (ApiError, sigv4.SigV4Error, KeyLimitExceeded, AccessKeyNotFound)
 
 @csrf_exempt
 def endpoint(request: HttpRequest) -> HttpResponse:
-    request_id = str(uuid.uuid4())
+    # The ID that RequestIdMiddleware put on every log line of this request, so that an SDK
+    # error's RequestId leads straight to the server's logs.
+    request_id = getattr(request, "request_id", None) or str(uuid.uuid4())
     service = IAM  # until the request says otherwise: unsigned errors speak IAM
     try:
-        if request.method not in ("GET", "POST"):
-            response = _error_response(
-                ApiError("MethodNotAllowed", f"The HTTP method {request.method} is not "
-                         "allowed here; the Query API takes GET and POST.", status=405),
-                service, request_id,
+        if request.method not in ALLOWED_METHODS:
+            raise ApiError(
+                "MethodNotAllowed",
+                f"The HTTP method {request.method} is not allowed; the Query API takes "
+                "GET and POST.",
+                status=405,
             )
-            response["Allow"] = "GET, POST"
-            return response
         params = _read_params(request)
         if params.get("Version") == STS.version:
             service = STS
         signed = _parse_signature(request)
         service = _service_for(signed)
-        caller = _authenticate(signed, service=service, now=timezone.now())
+        caller = _authenticate(
+            signed,
+            now=timezone.now(),
+            context=EventContext.from_request(request, channel=Channel.API),
+        )
         action, handler = _operation(service, params)
         result = handler(caller, params)
         body = api_xml.success(
@@ -119,7 +132,17 @@ def endpoint(request: HttpRequest) -> HttpResponse:
         )
         return _xml_response(body, status=200, request_id=request_id)
     except _ANSWERED as error:
-        return _error_response(_aws_error(error), service, request_id)
+        response = _error_response(_aws_error(error), service, request_id)
+        if response.status_code == 405:
+            response["Allow"] = ", ".join(ALLOWED_METHODS)
+        return response
+    except (OperationalError, InterfaceError):
+        # The database is away (down, or locked for too long): a 503 that SDKs retry.
+        logger.exception("API request %s: database unavailable", request_id)
+        outage = ApiError("ServiceUnavailable", UNAVAILABLE, status=503, fault="Receiver")
+        response = _error_response(outage, service, request_id)
+        response["Retry-After"] = "5"
+        return response
     except Exception:
         # Only the request ID and the traceback: never parameters, headers or secrets.
         logger.exception("API request %s failed unexpectedly", request_id)
@@ -214,15 +237,14 @@ class Caller:
 
     access_key: AccessKey
     account_keys: list[AccessKey]
-    region: str
-    service: Service
+    context: EventContext  # where the call came from, for the event history of its changes
 
     @property
-    def owner(self):  # type: ignore[no-untyped-def]
+    def owner(self) -> RootUser:
         return self.access_key.owner
 
 
-def _authenticate(signed: sigv4.SignedRequest, *, service: Service, now: datetime) -> Caller:
+def _authenticate(signed: sigv4.SignedRequest, *, now: datetime, context: EventContext) -> Caller:
     """One query for the key, its owner and the owner's other key; the signature check; then
     the last-use record (one UPDATE at most). The sibling rides along in the same query so
     that no action needs a second read: ListAccessKeys and the ownership check of
@@ -247,9 +269,7 @@ def _authenticate(signed: sigv4.SignedRequest, *, service: Service, now: datetim
     access_key_record_use(
         access_key=access_key, region=signed.region, service=signed.service, at=now
     )
-    return Caller(
-        access_key=access_key, account_keys=account_keys, region=signed.region, service=service
-    )
+    return Caller(access_key=access_key, account_keys=account_keys, context=context)
 
 
 # ------------------------------------------------------------------------- dispatching
@@ -337,8 +357,9 @@ class Validation:
 
 
 def _access_key_id(check: Validation, *, pattern: str = r"[\w]+") -> str | None:
-    return check.string("AccessKeyId", required=True, min_length=16, max_length=128,
-                        pattern=pattern)
+    return check.string(
+        "AccessKeyId", required=True, min_length=16, max_length=128, pattern=pattern
+    )
 
 
 def _user_name(check: Validation) -> str | None:
@@ -378,7 +399,7 @@ def _metadata(access_key: AccessKey) -> Fields:
 def create_access_key(caller: Caller, params: dict[str, str]) -> Fields:
     check = Validation(params)
     _as_root(check, _user_name(check))
-    new_key = access_key_create(owner=caller.owner)
+    new_key = access_key_create(owner=caller.owner, context=caller.context)
     access_key = new_key.access_key
     return [
         (
@@ -419,6 +440,7 @@ def list_access_keys(caller: Caller, params: dict[str, str]) -> Fields:
 
 
 def update_access_key(caller: Caller, params: dict[str, str]) -> None:
+    """Update and Delete answer with ResponseMetadata alone: no Result element."""
     check = Validation(params)
     user_name = _user_name(check)
     access_key_id = _access_key_id(check)
@@ -426,10 +448,9 @@ def update_access_key(caller: Caller, params: dict[str, str]) -> None:
     _as_root(check, user_name)
     access_key = _owned_key(caller, access_key_id or "")
     if status == AccessKey.Status.ACTIVE:
-        access_key_activate(access_key=access_key)
+        access_key_activate(access_key=access_key, context=caller.context)
     else:
-        access_key_deactivate(access_key=access_key)
-    return None
+        access_key_deactivate(access_key=access_key, context=caller.context)
 
 
 def delete_access_key(caller: Caller, params: dict[str, str]) -> None:
@@ -437,8 +458,7 @@ def delete_access_key(caller: Caller, params: dict[str, str]) -> None:
     user_name = _user_name(check)
     access_key_id = _access_key_id(check)
     _as_root(check, user_name)
-    access_key_delete(access_key=_owned_key(caller, access_key_id or ""))
-    return None
+    access_key_delete(access_key=_owned_key(caller, access_key_id or ""), context=caller.context)
 
 
 def get_access_key_last_used(caller: Caller, params: dict[str, str]) -> Fields:
@@ -458,24 +478,27 @@ def get_access_key_last_used(caller: Caller, params: dict[str, str]) -> Fields:
     return [("AccessKeyLastUsed", last_used)]
 
 
+# GetAccountSummary as AWS answers for an account with no IAM users, groups, roles or
+# policies, and AWS's default quotas. AccountAccessKeysPresent is 1: the caller signed with one.
+ACCOUNT_SUMMARY = {
+    "Users": 0, "UsersQuota": 5000, "Groups": 0, "GroupsQuota": 300,
+    "ServerCertificates": 0, "ServerCertificatesQuota": 20,
+    "UserPolicySizeQuota": 2048, "GroupPolicySizeQuota": 5120, "GroupsPerUserQuota": 10,
+    "SigningCertificatesPerUserQuota": 2, "AccessKeysPerUserQuota": 2,
+    "MFADevices": 0, "MFADevicesInUse": 0, "AccountMFAEnabled": 0,
+    "AccountAccessKeysPresent": 1, "AccountSigningCertificatesPresent": 0,
+    "AttachedPoliciesPerGroupQuota": 10, "AttachedPoliciesPerRoleQuota": 10,
+    "AttachedPoliciesPerUserQuota": 10,
+    "Policies": 0, "PoliciesQuota": 1500, "PolicySizeQuota": 6144,
+    "PolicyVersionsInUse": 0, "PolicyVersionsInUseQuota": 10000, "VersionsPerPolicyQuota": 5,
+    "GlobalEndpointTokenVersion": 1, "AssumeRolePolicySizeQuota": 2048,
+    "InstanceProfiles": 0, "InstanceProfilesQuota": 1000, "Providers": 0,
+    "RolePolicySizeQuota": 10240, "Roles": 0, "RolesQuota": 1000,
+}  # fmt: skip
+
+
 def get_account_summary(caller: Caller, params: dict[str, str]) -> Fields:
-    # The caller's own key is one, so the root user always has keys when it asks.
-    summary = {
-        "Users": 0, "UsersQuota": 5000, "Groups": 0, "GroupsQuota": 300,
-        "ServerCertificates": 0, "ServerCertificatesQuota": 20,
-        "UserPolicySizeQuota": 2048, "GroupPolicySizeQuota": 5120, "GroupsPerUserQuota": 10,
-        "SigningCertificatesPerUserQuota": 2,
-        "AccessKeysPerUserQuota": settings.ACCESS_KEYS_PER_USER,
-        "MFADevices": 0, "MFADevicesInUse": 0, "AccountMFAEnabled": 0,
-        "AccountAccessKeysPresent": 1, "AccountSigningCertificatesPresent": 0,
-        "AttachedPoliciesPerGroupQuota": 10, "AttachedPoliciesPerRoleQuota": 10,
-        "AttachedPoliciesPerUserQuota": 10, "Policies": 0, "PoliciesQuota": 1500,
-        "PolicySizeQuota": 6144, "PolicyVersionsInUse": 0, "PolicyVersionsInUseQuota": 10000,
-        "VersionsPerPolicyQuota": 5, "GlobalEndpointTokenVersion": 1,
-        "AssumeRolePolicySizeQuota": 2048, "InstanceProfiles": 0,
-        "InstanceProfilesQuota": 1000, "Providers": 0, "RolePolicySizeQuota": 10240,
-        "Roles": 0, "RolesQuota": 1000,
-    }
+    summary = {**ACCOUNT_SUMMARY, "AccessKeysPerUserQuota": settings.ACCESS_KEYS_PER_USER}
     entries = [("entry", [("key", key), ("value", str(value))]) for key, value in summary.items()]
     return [("SummaryMap", entries)]
 

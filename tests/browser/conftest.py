@@ -57,18 +57,10 @@ def base_url(live_server) -> str:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(autouse=True)
-def _browser_test_environment(live_server, settings) -> None:  # type: ignore[no-untyped-def]
+def _browser_test_environment(live_server) -> None:  # type: ignore[no-untyped-def]
     # Asking for live_server here puts every browser test on the transactional database
     # that the server thread can see.
-    #
-    # The pages link their CSS and JavaScript through the manifest storage, which needs
-    # `collectstatic` to have run (a fresh clone has no var/static/, and every page would be
-    # a 500) and serves a stale copy after an edit when it has. The browser must run the
-    # code under test, so it gets the files straight from static/.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
+    return None
 
 
 @pytest.fixture

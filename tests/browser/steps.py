@@ -128,6 +128,12 @@ def delete_dialog(page: Page) -> Locator:
     return page.get_by_role("dialog", name="Delete Access Key", exact=True)
 
 
+def modal(page: Page, dialog: Locator) -> Locator:
+    """The dialog, only while it is modal (the rest of the page inert behind it). With
+    JavaScript it becomes modal once htmx has settled the swap, a moment after it shows."""
+    return dialog.and_(page.locator("dialog:modal"))
+
+
 def create_access_key(page: Page) -> Locator:
     """Create New Access Key; returns the Create Access Key dialog, checked for its texts."""
     button(page, "Create New Access Key").click()

@@ -19,6 +19,7 @@ from tests.browser.steps import (
     expect_key_row,
     expect_secret_gone,
     key_row,
+    modal,
     open_access_keys,
     show_access_key,
     sign_in_to_access_keys,
@@ -31,10 +32,6 @@ ACCESS_KEY_ID = re.compile(r"AKIA[A-Z2-7]{16}")
 SECRET = re.compile(r"[A-Za-z0-9+/]{40}")
 
 
-def is_modal(page: Page) -> bool:
-    return create_dialog(page).evaluate("dialog => dialog.matches(':modal')")
-
-
 def test_a_new_key_is_shown_and_downloaded_in_place_until_close(page: Page, alice) -> None:
     sign_in_to_access_keys(page, alice.email, alice.account_name)
     page_url = page.url
@@ -44,7 +41,7 @@ def test_a_new_key_is_shown_and_downloaded_in_place_until_close(page: Page, alic
     dialog = create_access_key(page)
 
     assert page.url == page_url, "the dialog opens in place"
-    assert is_modal(page)
+    expect(modal(page, dialog)).to_be_visible()
     access_key_id, secret = show_access_key(page)
     assert ACCESS_KEY_ID.fullmatch(access_key_id)
     assert SECRET.fullmatch(secret)
@@ -81,8 +78,9 @@ def test_a_new_key_is_shown_and_downloaded_in_place_until_close(page: Page, alic
 def test_escape_closes_the_create_dialog_and_ends_the_window(page: Page, alice, signed_in) -> None:
     signed_in(page.context, alice)
     open_access_keys(page)
-    create_access_key(page)
+    dialog = create_access_key(page)
     access_key_id, secret = show_access_key(page)
+    expect(modal(page, dialog)).to_be_visible()
 
     page.keyboard.press("Escape")
 
@@ -140,7 +138,7 @@ def test_cancel_and_escape_close_the_delete_dialog_and_keep_the_key(
     expect(delete_dialog(page)).to_have_count(0)
 
     button(key_row(page, access_key_id), "Delete").click()
-    expect(delete_dialog(page)).to_be_visible()
+    expect(modal(page, delete_dialog(page))).to_be_visible()
     page.keyboard.press("Escape")
     expect(delete_dialog(page)).to_have_count(0)
 
@@ -158,7 +156,7 @@ def test_delete_needs_the_access_key_id_typed(page: Page, alice, signed_in) -> N
 
     dialog = delete_dialog(page)
     expect(dialog).to_be_visible()
-    assert dialog.evaluate("dialog => dialog.matches(':modal')")
+    expect(modal(page, dialog)).to_be_visible()
     assert page.url == page_url
     expect(
         dialog.get_by_text(f"Are you sure you want to delete the access key {access_key_id}?")

@@ -30,7 +30,7 @@ class Command(BaseCommand):
             validate_email(email)
         except ValidationError as error:
             raise CommandError(f"{email!r} is not a valid email address.") from error
-        if User.objects.filter(email__iexact=email).exists():
+        if User.objects.with_email(email).exists():
             raise CommandError(f"A root user with the email {email} already exists.")
         if len(account_name) > 50:
             raise CommandError("The account name can have at most 50 characters.")

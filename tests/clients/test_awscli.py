@@ -1,0 +1,160 @@
+"""The real AWS CLI v2 (Debian's /usr/bin/aws) against the live server's /api.
+
+Only v2 has `aws configure import`; PyPI's `awscli` (what a pyenv shim named `aws` usually
+runs) is v1. A missing or wrong CLI fails these tests with the fix, it never skips them.
+Every run gets its own HOME and config files, so nothing of the machine's AWS setup counts.
+"""
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from keys.keyfiles import cli_profile_name
+from keys.models import AccessKey
+
+AWS_CLI = "/usr/bin/aws"
+
+
+@pytest.fixture(scope="session")
+def aws_cli_v2() -> str:
+    try:
+        version = subprocess.run(
+            [AWS_CLI, "--version"], capture_output=True, text=True, timeout=60, check=False
+        ).stdout
+    except FileNotFoundError:
+        version = ""
+    if not version.startswith("aws-cli/2"):
+        pytest.fail(
+            f"These tests need the AWS CLI v2 at {AWS_CLI} (found: {version.strip() or 'none'}). "
+            "Install Debian's package: apt-get install awscli (PyPI's awscli is v1)."
+        )
+    return AWS_CLI
+
+
+class AwsCli:
+    def __init__(self, executable: str, home: Path, api_url: str) -> None:
+        self.executable = executable
+        self.api_url = api_url
+        home.mkdir(exist_ok=True)
+        self.env = {
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(home),
+            "AWS_CONFIG_FILE": str(home / "config"),
+            "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials"),
+            "AWS_PAGER": "",
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_MAX_ATTEMPTS": "1",  # an error must surface at once, not after retries
+            "LANG": "C.UTF-8",
+        }
+
+    def run(
+        self, *args: str, credentials: tuple[str, str] | None = None, endpoint: bool = True
+    ) -> subprocess.CompletedProcess[str]:
+        env = dict(self.env)
+        if credentials is not None:
+            env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"] = credentials
+        command = [self.executable, *args, "--output", "json"]
+        if endpoint:
+            command += ["--endpoint-url", self.api_url]
+        return subprocess.run(
+            command, env=env, capture_output=True, text=True, timeout=60, check=False
+        )
+
+    def json(self, *args: str, **kwargs: object) -> dict:
+        result = self.run(*args, **kwargs)  # type: ignore[arg-type]
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout) if result.stdout.strip() else {}
+
+
+@pytest.fixture
+def aws(aws_cli_v2: str, tmp_path: Path, api_url: str) -> AwsCli:
+    return AwsCli(aws_cli_v2, tmp_path / "home", api_url)
+
+
+def test_sts_and_iam_commands_with_a_root_key(aws, root, root_key, outsider_key):
+    credentials = (root_key.access_key.access_key_id, root_key.secret_access_key)
+
+    identity = aws.json("sts", "get-caller-identity", credentials=credentials)
+    assert identity == {
+        "UserId": root.account_id,
+        "Account": root.account_id,
+        "Arn": f"arn:aws:iam::{root.account_id}:root",
+    }
+    info = aws.json(
+        "sts",
+        "get-access-key-info",
+        "--access-key-id",
+        outsider_key.access_key.access_key_id,
+        credentials=credentials,
+    )
+    assert info == {"Account": outsider_key.access_key.owner.account_id}
+
+    created = aws.json("iam", "create-access-key", credentials=credentials)["AccessKey"]
+    new_id = created["AccessKeyId"]
+    assert created["Status"] == "Active" and len(created["SecretAccessKey"]) == 40
+    assert AccessKey.objects.get(pk=new_id).secret_access_key() == created["SecretAccessKey"]
+
+    listed = aws.json("iam", "list-access-keys", credentials=credentials)["AccessKeyMetadata"]
+    assert [k["AccessKeyId"] for k in listed] == [root_key.access_key.access_key_id, new_id]
+
+    aws.json(
+        "iam",
+        "update-access-key",
+        "--access-key-id",
+        new_id,
+        "--status",
+        "Inactive",
+        credentials=credentials,
+    )
+    assert AccessKey.objects.get(pk=new_id).status == "Inactive"
+
+    refused = aws.run(
+        "sts", "get-caller-identity", credentials=(new_id, created["SecretAccessKey"])
+    )
+    assert refused.returncode == 254
+    assert "(InvalidClientTokenId)" in refused.stderr
+    assert "The security token included in the request is invalid." in refused.stderr
+
+    last_used = aws.json(
+        "iam", "get-access-key-last-used", "--access-key-id", new_id, credentials=credentials
+    )["AccessKeyLastUsed"]
+    assert last_used == {"ServiceName": "N/A", "Region": "N/A"}  # refused calls do not count
+    own = aws.json(
+        "iam",
+        "get-access-key-last-used",
+        "--access-key-id",
+        root_key.access_key.access_key_id,
+        credentials=credentials,
+    )
+    assert own["AccessKeyLastUsed"]["ServiceName"] == "iam"
+
+    aws.json("iam", "delete-access-key", "--access-key-id", new_id, credentials=credentials)
+    assert not AccessKey.objects.filter(pk=new_id).exists()
+
+    summary = aws.json("iam", "get-account-summary", credentials=credentials)["SummaryMap"]
+    assert summary["AccountAccessKeysPresent"] == 1
+    assert summary["AccessKeysPerUserQuota"] == 2
+
+
+def test_the_console_cli_csv_imports_and_signs(aws, console, root):
+    console.sign_in(root.email)
+    access_key_id = console.create_access_key()
+    status, _, csv_bytes = console.get(
+        f"/iam/security_credentials/access-keys/{access_key_id}/cli.csv"
+    )
+    assert status == 200
+    csv_file = aws.env["HOME"] + "/credentials.csv"
+    Path(csv_file).write_bytes(csv_bytes)
+
+    imported = aws.run("configure", "import", "--csv", f"file://{csv_file}", endpoint=False)
+    assert imported.returncode == 0, imported.stderr
+    profile = cli_profile_name(root.account_name)
+    assert f"[{profile}]" in Path(aws.env["AWS_SHARED_CREDENTIALS_FILE"]).read_text()
+
+    identity = aws.json("sts", "get-caller-identity", "--profile", profile)
+    assert identity["Account"] == root.account_id
+    assert identity["Arn"] == f"arn:aws:iam::{root.account_id}:root"
+    assert AccessKey.objects.get(pk=access_key_id).last_used_service == "sts"

@@ -1,0 +1,228 @@
+"""boto3, unmodified, against the live server's /api: every action, every error, the clock."""
+
+import urllib.error
+import urllib.request
+import xml.etree.ElementTree as ET
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from botocore.exceptions import ClientError
+
+from keys.models import AccessKey
+from keys.services import access_key_deactivate
+from tests.factories import make_access_key
+
+STS_NS = "{https://sts.amazonaws.com/doc/2011-06-15/}"
+
+
+def error_of(excinfo: pytest.ExceptionInfo[ClientError]) -> tuple[str, int, str]:
+    response = excinfo.value.response
+    return (
+        response["Error"]["Code"],
+        response["ResponseMetadata"]["HTTPStatusCode"],
+        response["Error"]["Message"],
+    )
+
+
+@pytest.fixture
+def sts(aws_client, root_key):  # type: ignore[no-untyped-def]
+    return aws_client("sts", root_key.access_key.access_key_id, root_key.secret_access_key)
+
+
+@pytest.fixture
+def iam(aws_client, root_key):  # type: ignore[no-untyped-def]
+    return aws_client("iam", root_key.access_key.access_key_id, root_key.secret_access_key)
+
+
+def test_sts_get_caller_identity_and_get_access_key_info(sts, root, outsider_key):
+    identity = sts.get_caller_identity()
+    assert identity["Account"] == root.account_id
+    assert identity["UserId"] == root.account_id
+    assert identity["Arn"] == f"arn:aws:iam::{root.account_id}:root"
+    assert identity["ResponseMetadata"]["RequestId"]
+    info = sts.get_access_key_info(AccessKeyId=outsider_key.access_key.access_key_id)
+    assert info["Account"] == outsider_key.access_key.owner.account_id
+    with pytest.raises(ClientError) as excinfo:
+        sts.get_access_key_info(AccessKeyId="AKIA0000000000000000")  # 0 and 1 are not base32
+    assert error_of(excinfo)[:2] == ("ValidationError", 400)
+
+
+def test_the_key_lifecycle_through_iam(iam, aws_client, root, root_key):
+    created = iam.create_access_key()["AccessKey"]
+    assert created["Status"] == "Active"
+    assert created["CreateDate"].tzinfo is not None
+    assert abs(datetime.now(UTC) - created["CreateDate"]) < timedelta(minutes=1)
+    new_id, new_secret = created["AccessKeyId"], created["SecretAccessKey"]
+    assert AccessKey.objects.get(pk=new_id).owner == root
+
+    listed = iam.list_access_keys()
+    assert [k["AccessKeyId"] for k in listed["AccessKeyMetadata"]] == [
+        root_key.access_key.access_key_id,
+        new_id,
+    ]
+    assert listed["IsTruncated"] is False
+
+    # The new key works at once; made inactive, it stops; made active, it works again.
+    new_sts = aws_client("sts", new_id, new_secret)
+    assert new_sts.get_caller_identity()["Account"] == root.account_id
+    iam.update_access_key(AccessKeyId=new_id, Status="Inactive")
+    with pytest.raises(ClientError) as excinfo:
+        new_sts.get_caller_identity()
+    assert error_of(excinfo) == (
+        "InvalidClientTokenId",
+        403,
+        "The security token included in the request is invalid.",
+    )
+    iam.update_access_key(AccessKeyId=new_id, Status="Active")
+    assert new_sts.get_caller_identity()["Account"] == root.account_id
+
+    last_used = iam.get_access_key_last_used(AccessKeyId=new_id)["AccessKeyLastUsed"]
+    assert (last_used["ServiceName"], last_used["Region"]) == ("sts", "us-east-1")
+    assert last_used["LastUsedDate"].second == 0
+
+    iam.delete_access_key(AccessKeyId=new_id)
+    assert not AccessKey.objects.filter(pk=new_id).exists()
+    with pytest.raises(ClientError) as excinfo:
+        new_sts.get_caller_identity()
+    assert error_of(excinfo)[:2] == ("InvalidClientTokenId", 403)
+
+
+def test_a_third_key_exceeds_the_limit(iam, root):
+    make_access_key(root)
+    with pytest.raises(ClientError) as excinfo:
+        iam.create_access_key()
+    assert error_of(excinfo) == (
+        "LimitExceeded",
+        409,
+        "Cannot exceed quota for AccessKeysPerUser: 2",
+    )
+    assert AccessKey.objects.for_owner(root).count() == 2
+
+
+def test_get_access_key_last_used_sees_itself_and_na_for_a_fresh_key(iam, root, root_key):
+    own = iam.get_access_key_last_used(AccessKeyId=root_key.access_key.access_key_id)
+    assert own["AccessKeyLastUsed"]["ServiceName"] == "iam"
+    assert own["AccessKeyLastUsed"]["Region"] == "us-east-1"
+    assert "LastUsedDate" in own["AccessKeyLastUsed"]
+    fresh = make_access_key(root).access_key.access_key_id
+    never = iam.get_access_key_last_used(AccessKeyId=fresh)["AccessKeyLastUsed"]
+    assert never == {"Region": "N/A", "ServiceName": "N/A"}
+
+
+def test_get_account_summary(iam):
+    summary = iam.get_account_summary()["SummaryMap"]
+    assert summary["AccountAccessKeysPresent"] == 1
+    assert summary["AccessKeysPerUserQuota"] == 2
+    assert summary["AccountMFAEnabled"] == 0
+    assert summary["Users"] == 0
+
+
+@pytest.mark.parametrize(
+    ("call", "params"),
+    [
+        ("update_access_key", {"Status": "Inactive"}),
+        ("delete_access_key", {}),
+        ("get_access_key_last_used", {}),
+    ],
+)
+def test_another_accounts_key_is_not_found(iam, outsider_key, call, params):
+    outsider_id = outsider_key.access_key.access_key_id
+    with pytest.raises(ClientError) as excinfo:
+        getattr(iam, call)(AccessKeyId=outsider_id, **params)
+    assert error_of(excinfo) == (
+        "NoSuchEntity",
+        404,
+        f"The Access Key with id {outsider_id} cannot be found.",
+    )
+    untouched = AccessKey.objects.get(pk=outsider_id)
+    assert untouched.status == "Active" and untouched.last_used_at is None
+
+
+def test_a_bad_status_is_a_validation_error(iam, root):
+    other = make_access_key(root).access_key.access_key_id
+    # "Expired" passes botocore's own enum check, so it reaches the server.
+    with pytest.raises(ClientError) as excinfo:
+        iam.update_access_key(AccessKeyId=other, Status="Expired")
+    assert error_of(excinfo) == (
+        "ValidationError",
+        400,
+        "1 validation error detected: Value 'Expired' at 'status' failed to satisfy "
+        "constraint: Member must satisfy enum value set: [Active, Inactive]",
+    )
+
+
+def test_unknown_and_wrong_credentials(aws_client, root_key):
+    unknown = aws_client("sts", "AKIAIOSFODNN7EXAMPLE", "x" * 40)
+    with pytest.raises(ClientError) as excinfo:
+        unknown.get_caller_identity()
+    assert error_of(excinfo)[:2] == ("InvalidClientTokenId", 403)
+    wrong = aws_client("iam", root_key.access_key.access_key_id, "w" * 40)
+    with pytest.raises(ClientError) as excinfo:
+        wrong.list_access_keys()
+    code, status, message = error_of(excinfo)
+    assert (code, status) == ("SignatureDoesNotMatch", 403)
+    assert message.startswith("The request signature we calculated does not match")
+
+
+def test_a_key_made_inactive_in_the_console_fails_its_very_next_call(sts, root, root_key):
+    assert sts.get_caller_identity()["Account"] == root.account_id
+    access_key_deactivate(access_key=AccessKey.objects.get(pk=root_key.access_key.access_key_id))
+    with pytest.raises(ClientError) as excinfo:
+        sts.get_caller_identity()
+    assert error_of(excinfo)[:2] == ("InvalidClientTokenId", 403)
+
+
+@pytest.mark.parametrize(
+    ("skew", "prefix"),
+    [
+        (timedelta(minutes=-20), "Signature expired: "),
+        (timedelta(minutes=20), "Signature not yet current: "),
+    ],
+)
+def test_a_client_clock_off_by_more_than_15_minutes_is_refused(sts, monkeypatch, skew, prefix):
+    # botocore signs with botocore.auth.get_current_datetime (a naive UTC datetime).
+    skewed = datetime.now(UTC).replace(tzinfo=None) + skew
+    monkeypatch.setattr("botocore.auth.get_current_datetime", lambda *a, **k: skewed)
+    with pytest.raises(ClientError) as excinfo:
+        sts.get_caller_identity()
+    code, status, message = error_of(excinfo)
+    assert (code, status) == ("SignatureDoesNotMatch", 403)
+    assert message.startswith(prefix)
+
+
+def test_a_client_clock_off_by_less_than_15_minutes_is_fine(sts, root, monkeypatch):
+    skewed = datetime.now(UTC).replace(tzinfo=None) - timedelta(minutes=14)
+    monkeypatch.setattr("botocore.auth.get_current_datetime", lambda *a, **k: skewed)
+    assert sts.get_caller_identity()["Account"] == root.account_id
+
+
+def _fetch(url: str, method: str = "GET") -> tuple[int, ET.Element]:
+    """Fetch a presigned URL of the live server; our own XML, so plain ElementTree is safe."""
+    body = b"" if method == "POST" else None
+    request = urllib.request.Request(url, method=method, data=body)  # noqa: S310
+    try:
+        with urllib.request.urlopen(request, timeout=20) as response:  # noqa: S310
+            return response.status, ET.fromstring(response.read())  # noqa: S314
+    except urllib.error.HTTPError as error:
+        return error.code, ET.fromstring(error.read())  # noqa: S314
+
+
+def test_a_presigned_url_works_then_expires(sts, root, monkeypatch):
+    url = sts.generate_presigned_url("get_caller_identity", ExpiresIn=60, HttpMethod="GET")
+    status, document = _fetch(url)
+    assert status == 200
+    assert document.findtext(f"{STS_NS}GetCallerIdentityResult/{STS_NS}Account") == root.account_id
+    # Without HttpMethod, botocore signs the model's method (POST); the method is signed.
+    signed_for_post = sts.generate_presigned_url("get_caller_identity", ExpiresIn=60)
+    assert _fetch(signed_for_post, "POST")[0] == 200
+    status, document = _fetch(signed_for_post, "GET")
+    assert status == 403
+    assert document.findtext(f"{STS_NS}Error/{STS_NS}Code") == "SignatureDoesNotMatch"
+
+    two_minutes_ago = datetime.now(UTC).replace(tzinfo=None) - timedelta(minutes=2)
+    monkeypatch.setattr("botocore.auth.get_current_datetime", lambda *a, **k: two_minutes_ago)
+    expired = sts.generate_presigned_url("get_caller_identity", ExpiresIn=60, HttpMethod="GET")
+    status, document = _fetch(expired)
+    assert status == 403
+    assert document.findtext(f"{STS_NS}Error/{STS_NS}Code") == "SignatureDoesNotMatch"
+    assert document.findtext(f"{STS_NS}Error/{STS_NS}Message").startswith("Signature expired: ")
