@@ -105,7 +105,10 @@ def create(request: HttpRequest) -> HttpResponse:
             created_key=new_key.access_key,
             secret_access_key=MaskedSecret(new_key.secret_access_key),
         )
-    return redirect("access_key_created", access_key_id=access_key_id)
+    # The anchor scrolls a page without JavaScript to the dialog (far down on a phone).
+    return redirect(
+        reverse("access_key_created", args=[access_key_id]) + "#create-access-key-dialog"
+    )
 
 
 def _secret_gone(request: HttpRequest) -> HttpResponse:
