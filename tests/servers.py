@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode, urljoin, urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import psycopg
 from botocore.auth import SigV4Auth
@@ -409,21 +409,32 @@ class Browser:
         )
 
 
+def _location_path(response: Response) -> str:
+    """Where a redirect points, without its query and fragment."""
+    return urlsplit(response.headers.get("location", "")).path if response.status == 302 else ""
+
+
 def created_key_id(response: Response) -> str | None:
     """The key a console create made, from its redirect to the Create Access Key dialog."""
-    match = re.search(
-        r"/access-keys/(AKIA[A-Z2-7]{16})/created$", response.headers.get("location", "")
+    match = re.fullmatch(
+        r"/iam/security_credentials/access-keys/(AKIA[A-Z2-7]{16})/created",
+        _location_path(response),
     )
-    return match.group(1) if match and response.status == 302 else None
+    return match.group(1) if match else None
+
+
+def is_console_limit_redirect(response: Response) -> bool:
+    """What the console answers a create at the limit without JavaScript: a redirect back
+    to the credentials page."""
+    return _location_path(response) == "/iam/security_credentials"
 
 
 def is_console_limit(browser: Browser, response: Response, base_url: str) -> bool:
-    """What the console answers a create at the limit: back to the credentials page (a
-    redirect without JavaScript), which shows the limit note."""
-    location = response.headers.get("location", "")
-    if response.status != 302 or not location.startswith("/iam/security_credentials?"):
+    """The limit answer, and the page it leads to shows the limit note."""
+    if not is_console_limit_redirect(response):
         return False
-    page = browser.get(urljoin("/", location.split("#")[0]), base_url=base_url)
+    location = urlsplit(response.headers["location"])
+    page = browser.get(f"{location.path}?{location.query}", base_url=base_url)
     return page.status == 200 and LIMIT_MESSAGE in page.text
 
 

@@ -9,6 +9,7 @@ config file of the machine, no instance metadata, so only what a test hands it c
 import http.cookiejar
 import os
 import re
+import threading
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -41,9 +42,27 @@ def clean_aws_environment(monkeypatch, tmp_path, settings) -> None:  # type: ign
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "127.0.0.1", "localhost"]
 
 
+@pytest.fixture(scope="session")
+def drained_live_server(live_server):  # type: ignore[no-untyped-def]
+    """The live server, whose request threads are all finished before it stops.
+
+    Its request threads share the test thread's in-memory database connection only while
+    the server runs; one still closing a client's connection when the server stops (a busy
+    machine is slow to schedule it) would fail in the background. So wait for them first.
+    """
+    yield live_server
+    import time
+    with open(f"/tmp/drain-{os.getpid()}.log", "a") as log:
+        log.write(f"{time.time()} drain start {[t.name for t in threading.enumerate()]}\n")
+        for thread in threading.enumerate():
+            if thread.name.endswith("(process_request_thread)"):
+                thread.join(timeout=10)
+                log.write(f"{time.time()} joined {thread.name} alive={thread.is_alive()}\n")
+
+
 @pytest.fixture
-def server_url(live_server) -> str:  # type: ignore[no-untyped-def]
-    return live_server.url.replace("://localhost:", "://127.0.0.1:")
+def server_url(drained_live_server) -> str:  # type: ignore[no-untyped-def]
+    return drained_live_server.url.replace("://localhost:", "://127.0.0.1:")
 
 
 @pytest.fixture

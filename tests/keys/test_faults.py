@@ -27,6 +27,7 @@ from tests.servers import (
     gunicorns,
     http_request,
     is_console_limit,
+    is_console_limit_redirect,
     new_account,
     postgres_database,
     wait_for,
@@ -71,8 +72,9 @@ class Burst:
     def console_step(self) -> None:
         response = self.account.browser.create_key()
         created = created_key_id(response)
-        at_limit = response.headers.get("location", "").startswith("/iam/security_credentials?")
-        kind = "created" if created else "at limit" if at_limit else "other"
+        kind = (
+            "created" if created else "at limit" if is_console_limit_redirect(response) else "other"
+        )
         self.count(f"console create {kind} {response.status}")
         if created:
             self.count(f"console delete {self.account.browser.delete_key(created).status}")
