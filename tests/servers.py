@@ -51,7 +51,9 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def wait_for(condition: Callable[[], Any], *, timeout: float, what: str, every: float = 0.05):
+def wait_for(
+    condition: Callable[[], Any], *, timeout: float, what: str, every: float = 0.05
+) -> Any:
     """Poll until condition() is truthy and return it; fail with `what` at the deadline."""
     deadline = time.monotonic() + timeout
     while True:

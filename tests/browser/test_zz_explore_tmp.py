@@ -38,7 +38,7 @@ def test_explore(browser, alice, js):
     button(key_row(page, kid), "Delete").click(); expect(delete_dialog(page)).to_be_visible(); page.wait_for_timeout(300); dump(page, "delete")
     delete_dialog(page).get_by_label(CONFIRM_DELETE_LABEL).fill("nope"); button(delete_dialog(page), "Delete").click()
     expect(delete_dialog(page).get_by_text("does not match")).to_be_visible(); page.wait_for_timeout(300); dump(page, "delete err")
-    page.goto(LIVE + "/iam/event-history") ; dump(page, "events")
+    page.goto(LIVE + "/iam/event_history") ; dump(page, "events")
     page.goto(LIVE + "/iam/users"); dump(page, "users")
     page.goto(LIVE + "/nope"); dump(page, "404")
     page.goto(LIVE + download_urls(kid)[0]); dump(page, "410")

@@ -6,6 +6,7 @@ through the ORM. Every client gets a clean AWS environment: no profile, no crede
 config file of the machine, no instance metadata, so only what a test hands it counts.
 """
 
+import gc
 import http.cookiejar
 import os
 import re
@@ -52,6 +53,7 @@ def drained_live_server(live_server):  # type: ignore[no-untyped-def]
     """
     yield live_server
     import time
+    gc.collect()  # closes the sockets of client responses that only a cycle still holds
     with open(f"/tmp/drain-{os.getpid()}.log", "a") as log:
         log.write(f"{time.time()} drain start {[t.name for t in threading.enumerate()]}\n")
         for thread in threading.enumerate():
@@ -151,3 +153,4 @@ class ConsoleSession:
 @pytest.fixture
 def console(server_url: str) -> ConsoleSession:
     return ConsoleSession(server_url)
+
