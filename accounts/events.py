@@ -1,13 +1,46 @@
 """The event history: who did what to an account, when, from where and through which channel."""
 
+import ipaddress
 from dataclasses import dataclass
+from functools import cache
 
+from django.conf import settings
 from django.http import HttpRequest
 
 from .models import Event, RootUser
 
 Action = Event.Action
 Channel = Event.Channel
+
+
+@cache
+def _trusted_proxies() -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(ipaddress.ip_network(net, strict=False) for net in settings.TRUSTED_PROXIES)
+
+
+def _is_trusted_proxy(address: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in _trusted_proxies())
+
+
+def client_address(request: HttpRequest) -> str | None:
+    """The client's address. Behind trusted proxies (DJANGO_TRUSTED_PROXIES), the nearest
+    X-Forwarded-For entry that is not one of them; anything further left is the client's
+    own claim and could be forged, so it is never believed."""
+    address = request.META.get("REMOTE_ADDR") or None
+    if not address or not _is_trusted_proxy(address):
+        return address
+    forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    for hop in reversed([a for a in forwarded if a]):
+        if not _is_trusted_proxy(hop):
+            try:
+                return str(ipaddress.ip_address(hop))
+            except ValueError:
+                return address
+    return address
 
 
 @dataclass(frozen=True)
@@ -24,7 +57,7 @@ class EventContext:
     ) -> "EventContext":
         return cls(
             channel=channel,
-            source_ip=request.META.get("REMOTE_ADDR") or None,
+            source_ip=client_address(request),
             user_agent=request.META.get("HTTP_USER_AGENT", "")[:512],
         )
 

@@ -71,6 +71,8 @@ KEYS_ENCRYPTION_KEYS = env_list("KEYS_ENCRYPTION_KEYS", []) or [
 ]
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
+# Load balancers whose X-Forwarded-For is believed (IPs or CIDR networks); empty = none.
+TRUSTED_PROXIES = env_list("DJANGO_TRUSTED_PROXIES", [])
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 
 INSTALLED_APPS = [

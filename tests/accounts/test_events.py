@@ -94,3 +94,30 @@ def test_a_formula_in_the_user_agent_is_neutralised_in_the_csv(alice, password):
     client.post("/signin/password", {"password": password})
     body = b"".join(client.get("/iam/event_history.csv").streaming_content).decode()
     assert "'=HYPERLINK" in body
+
+
+@pytest.mark.parametrize(
+    "remote, forwarded, expected",
+    [
+        ("203.0.113.5", "198.51.100.1", "203.0.113.5"),  # not a trusted proxy: header ignored
+        ("10.0.0.2", "198.51.100.1", "198.51.100.1"),
+        ("10.0.0.2", "6.6.6.6, 198.51.100.1, 10.0.0.9", "198.51.100.1"),  # forged left part
+        ("10.0.0.2", "", "10.0.0.2"),
+        ("10.0.0.2", "not-an-ip", "10.0.0.2"),
+    ],
+)
+def test_the_client_address_is_believed_only_from_trusted_proxies(
+    settings, remote, forwarded, expected
+):
+    from django.test import RequestFactory
+
+    from accounts.events import _trusted_proxies, client_address
+
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+    _trusted_proxies.cache_clear()
+    try:
+        request = RequestFactory().get("/", REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR=forwarded)
+        assert client_address(request) == expected
+    finally:
+        settings.TRUSTED_PROXIES = []
+        _trusted_proxies.cache_clear()

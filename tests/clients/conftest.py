@@ -48,18 +48,16 @@ def drained_live_server(live_server):  # type: ignore[no-untyped-def]
     """The live server, whose request threads are all finished before it stops.
 
     Its request threads share the test thread's in-memory database connection only while
-    the server runs; one still closing a client's connection when the server stops (a busy
-    machine is slow to schedule it) would fail in the background. So wait for them first.
+    the server runs; one still serving a kept-alive client connection when the server stops
+    fails in the background as that connection closes. So close and wait for them first.
     """
     yield live_server
-    import time
-    gc.collect()  # closes the sockets of client responses that only a cycle still holds
-    with open(f"/tmp/drain-{os.getpid()}.log", "a") as log:
-        log.write(f"{time.time()} drain start {[t.name for t in threading.enumerate()]}\n")
-        for thread in threading.enumerate():
-            if thread.name.endswith("(process_request_thread)"):
-                thread.join(timeout=10)
-                log.write(f"{time.time()} joined {thread.name} alive={thread.is_alive()}\n")
+    # A kept-alive connection whose client response only a reference cycle still holds
+    # (an error's traceback) stays open until the garbage collector closes it.
+    gc.collect()
+    for thread in threading.enumerate():
+        if thread.name.endswith("(process_request_thread)"):
+            thread.join(timeout=10)
 
 
 @pytest.fixture
@@ -153,4 +151,3 @@ class ConsoleSession:
 @pytest.fixture
 def console(server_url: str) -> ConsoleSession:
     return ConsoleSession(server_url)
-
