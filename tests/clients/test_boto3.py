@@ -5,11 +5,13 @@ import urllib.request
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 
+import boto3
 import pytest
+from botocore import UNSIGNED
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from keys.models import AccessKey
-from keys.services import access_key_deactivate
 from tests.factories import make_access_key
 
 STS_NS = "{https://sts.amazonaws.com/doc/2011-06-15/}"
@@ -164,12 +166,66 @@ def test_unknown_and_wrong_credentials(aws_client, root_key):
     assert message.startswith("The request signature we calculated does not match")
 
 
-def test_a_key_made_inactive_in_the_console_fails_its_very_next_call(sts, root, root_key):
+def test_a_key_made_inactive_in_the_console_fails_its_very_next_call(sts, root, root_key, console):
     assert sts.get_caller_identity()["Account"] == root.account_id
-    access_key_deactivate(access_key=AccessKey.objects.get(pk=root_key.access_key.access_key_id))
+    console.sign_in(root.email)
+    console.post(
+        f"/iam/security_credentials/access-keys/{root_key.access_key.access_key_id}/deactivate"
+    )
+    assert AccessKey.objects.get(pk=root_key.access_key.access_key_id).status == "Inactive"
     with pytest.raises(ClientError) as excinfo:
         sts.get_caller_identity()
     assert error_of(excinfo)[:2] == ("InvalidClientTokenId", 403)
+
+
+def test_operations_this_endpoint_does_not_offer_are_invalid_actions(sts, iam):
+    with pytest.raises(ClientError) as excinfo:
+        sts.get_session_token()
+    assert error_of(excinfo) == (
+        "InvalidAction",
+        400,
+        "Could not find operation GetSessionToken for version 2011-06-15",
+    )
+    with pytest.raises(ClientError) as excinfo:
+        iam.list_users()
+    assert error_of(excinfo) == (
+        "InvalidAction",
+        400,
+        "Could not find operation ListUsers for version 2010-05-08",
+    )
+
+
+def test_an_unsigned_request_is_missing_its_token(api_url):
+    unsigned = boto3.session.Session().client(
+        "sts",
+        endpoint_url=api_url,
+        region_name="us-east-1",
+        config=Config(signature_version=UNSIGNED, retries={"total_max_attempts": 1}),
+    )
+    try:
+        with pytest.raises(ClientError) as excinfo:
+            unsigned.get_caller_identity()
+    finally:
+        unsigned.close()
+    assert error_of(excinfo) == (
+        "MissingAuthenticationToken",
+        403,
+        "Request is missing Authentication Token",
+    )
+
+
+def test_a_mangled_authorization_header_is_an_incomplete_signature(sts):
+    def mangle(request, **kwargs):  # type: ignore[no-untyped-def]
+        # What a broken proxy or hand-rolled client sends: the Signature part cut off.
+        authorization = request.headers["Authorization"]  # bytes, once prepared
+        request.headers["Authorization"] = authorization.split(b", Signature=")[0]
+
+    sts.meta.events.register("before-send.sts.GetCallerIdentity", mangle)
+    with pytest.raises(ClientError) as excinfo:
+        sts.get_caller_identity()
+    code, status, message = error_of(excinfo)
+    assert (code, status) == ("IncompleteSignature", 400)
+    assert "Authorization header requires 'Signature' parameter." in message
 
 
 @pytest.mark.parametrize(
@@ -226,3 +282,23 @@ def test_a_presigned_url_works_then_expires(sts, root, monkeypatch):
     assert status == 403
     assert document.findtext(f"{STS_NS}Error/{STS_NS}Code") == "SignatureDoesNotMatch"
     assert document.findtext(f"{STS_NS}Error/{STS_NS}Message").startswith("Signature expired: ")
+
+
+def test_aws_endpoint_url_alone_points_boto3_at_the_console(api_url, root, root_key, monkeypatch):
+    # DESIGN.md's promise: AWS_ENDPOINT_URL=http://HOST:PORT/api, nothing else.
+    monkeypatch.setenv("AWS_ENDPOINT_URL", api_url)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", root_key.access_key.access_key_id)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", root_key.secret_access_key)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    session = boto3.session.Session()
+    for service in ("sts", "iam"):
+        client = session.client(service)
+        try:
+            if service == "sts":
+                assert client.get_caller_identity()["Account"] == root.account_id
+            else:
+                listed = client.list_access_keys()["AccessKeyMetadata"]
+                assert [k["AccessKeyId"] for k in listed] == [root_key.access_key.access_key_id]
+        finally:
+            client.close()
