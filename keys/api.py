@@ -18,7 +18,7 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import quote, urlsplit
 
 from django.conf import settings
@@ -265,7 +265,12 @@ def _authenticate(signed: sigv4.SignedRequest, *, now: datetime, context: EventC
         or signed.session_token  # we issue no session tokens, so none can be valid
     ):
         raise ApiError("InvalidClientTokenId", INVALID_CLIENT_TOKEN, status=403)
-    sigv4.verify(signed, secret_access_key=access_key.secret_access_key(), now=now)
+    sigv4.verify(
+        signed,
+        secret_access_key=access_key.secret_access_key(),
+        now=now,
+        clock_skew=timedelta(seconds=settings.API_CLOCK_SKEW_SECONDS),
+    )
     access_key_record_use(
         access_key=access_key, region=signed.region, service=signed.service, at=now
     )
@@ -521,7 +526,7 @@ def get_access_key_info(caller: Caller, params: dict[str, str]) -> Fields:
         raise ApiError(
             "ValidationError",
             f"1 validation error detected: Value '{access_key_id}' at 'accessKeyId' failed to "
-            "satisfy constraint: Member must be an access key ID (AKIA and 16 characters of "
+            "satisfy constraint: Member must be an access key ID (AKIA or ASIA and 16 characters of "
             "A-Z and 2-7)",
         ) from None
     return [("Account", account_id)]

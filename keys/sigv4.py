@@ -454,15 +454,16 @@ def verify(
     now: datetime | None = None,
     normalize_path: bool = True,
     session_token_signed: bool = True,
+    clock_skew: timedelta = CLOCK_SKEW,
 ) -> None:
     """Raise SignatureDoesNotMatch unless ``req`` is validly signed with the secret
-    and current at ``now`` (default: the current time).
+    and current at ``now`` (default: the current time), within ``clock_skew``.
 
     Checks run in this order: credential scope, clock, body hash, signature.
     Only the last one needs the secret. A naive ``now`` is taken as UTC.
     """
     _check_scope_consistency(req)
-    _check_clock(req, _to_utc_seconds(now or datetime.now(UTC)))
+    _check_clock(req, _to_utc_seconds(now or datetime.now(UTC)), clock_skew)
     _check_payload_hash(req)
     expected = compute_signature(
         req,
@@ -501,16 +502,17 @@ def _check_scope_consistency(req: SignedRequest) -> None:
         )
 
 
-def _check_clock(req: SignedRequest, now: datetime) -> None:
+def _check_clock(req: SignedRequest, now: datetime, skew: timedelta = CLOCK_SKEW) -> None:
     """Header form: ±15 minutes. Presigned form: valid for X-Amz-Expires seconds
     after X-Amz-Date, and not more than 15 minutes ahead. Arithmetic is done on
     ``now`` only, so that request dates near year 9999 cannot overflow."""
-    if req.request_time > now + CLOCK_SKEW:
+    skew_text = f"{int(skew.total_seconds() // 60)} min."
+    if req.request_time > now + skew:
         raise SignatureDoesNotMatch(
             f"Signature not yet current: {req.amz_date} is still later than "
-            f"{_format(now + CLOCK_SKEW)} ({_format(now)} + 15 min.)"
+            f"{_format(now + skew)} ({_format(now)} + {skew_text})"
         )
-    earliest, window = now - CLOCK_SKEW, "15 min."
+    earliest, window = now - skew, skew_text
     if req.expires is not None:  # presigned
         earliest, window = now - timedelta(seconds=req.expires), f"{req.expires} sec."
     if req.request_time < earliest:

@@ -902,3 +902,32 @@ def test_no_secret_access_key_ever_reaches_the_logs(client, alice, alice_key, ca
     logged = caplog.text + "".join(repr(record.args) for record in caplog.records)
     for secret in secrets:
         assert secret not in logged
+
+
+def test_the_clock_skew_window_follows_the_setting(settings):
+    from datetime import UTC, datetime, timedelta
+
+    from keys import sigv4
+
+    parsed = sigv4.parse_request(
+        method="GET",
+        path="/",
+        query_string="",
+        headers=[
+            ("Host", "example.amazonaws.com"),
+            ("X-Amz-Date", "20150830T123600Z"),
+            (
+                "Authorization",
+                "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/"
+                "service/aws4_request, SignedHeaders=host;x-amz-date, Signature=" + "0" * 64,
+            ),
+        ],
+        body=b"",
+    )
+    now = datetime(2015, 8, 30, 12, 36, tzinfo=UTC) + timedelta(minutes=6)
+    with pytest.raises(
+        sigv4.SignatureDoesNotMatch, match=r"expired: .* \(20150830T124200Z - 5 min\.\)"
+    ):
+        sigv4.verify(parsed, secret_access_key="x", now=now, clock_skew=timedelta(minutes=5))
+    with pytest.raises(sigv4.SignatureDoesNotMatch, match="does not match"):
+        sigv4.verify(parsed, secret_access_key="x", now=now)  # inside 15 minutes: the signature
