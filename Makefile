@@ -57,8 +57,9 @@ tests/clients/node_modules/.installed: tests/clients/package.json tests/clients/
 	cd tests/clients && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-# Always on SQLite; again on PostgreSQL when TEST_DATABASE_URL names one (CI sets it).
-test: venv system-deps node-deps
+# Static checks first (ruff with the security rules, bandit), then the suite: always on
+# SQLite, and again on PostgreSQL when TEST_DATABASE_URL names one (CI sets it).
+test: venv system-deps node-deps lint
 	env -u TEST_DATABASE_URL -u DATABASE_URL $(PY) -m pytest -p xdist -n 2 --dist loadgroup
 	@if [ -n "$${TEST_DATABASE_URL:-}" ]; then \
 	  echo "Again on PostgreSQL ($${TEST_DATABASE_URL%%\?*})"; \
@@ -67,6 +68,7 @@ test: venv system-deps node-deps
 
 lint: venv
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/bandit -q -r console accounts keys -x '*/migrations/*' 
 
 clean:
 	rm -rf $(VENV) tests/clients/node_modules

@@ -20,8 +20,15 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "screenshots"
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 EMAIL, PASSWORD = "root@example.com", "screenshots-password-1"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def free_port() -> int:
@@ -56,25 +63,54 @@ def shoot(page: Page, name: str) -> None:
 def main() -> None:
     var_dir = tempfile.mkdtemp(prefix="screenshots-")
     port = free_port()
-    env = {**os.environ, "VAR_DIR": var_dir, "HOST": "127.0.0.1", "PORT": str(port),
-           "WEB_CONCURRENCY": "2", "LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "VAR_DIR": var_dir,
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "WEB_CONCURRENCY": "2",
+        "LOG_LEVEL": "WARNING",
+    }
     manage = [PYTHON, "manage.py"]
     subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True)
     subprocess.run([*manage, "collectstatic", "--no-input", "-v0"], cwd=ROOT, env=env, check=True)
-    subprocess.run([*manage, "createrootuser", "--email", EMAIL, "--account-name", "demo-account",
-                    "--password-stdin"], cwd=ROOT, env=env, input=PASSWORD + "\n", text=True,
-                   check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [
+            *manage,
+            "createrootuser",
+            "--email",
+            EMAIL,
+            "--account-name",
+            "demo-account",
+            "--password-stdin",
+        ],
+        cwd=ROOT,
+        env=env,
+        input=PASSWORD + "\n",
+        text=True,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     server = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "gunicorn"), "console.wsgi", "-c", "console/gunicorn.conf.py"],
-        cwd=ROOT, env=env, start_new_session=True, stderr=subprocess.DEVNULL,
+        [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "console.wsgi",
+            "-c",
+            "console/gunicorn.conf.py",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+        stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     OUT.mkdir(parents=True, exist_ok=True)
     try:
         wait_until_up(f"{base}/healthz", time.monotonic() + 30)
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium",
-                                                 args=CHROMIUM_ARGS)
+            browser = playwright.chromium.launch(
+                executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+            )
             desktop = browser.new_page(viewport={"width": 1280, "height": 800})
             desktop.goto(f"{base}/signin")
             shoot(desktop, "signin")

@@ -60,7 +60,7 @@ IAM = Service("iam", "2010-05-08", "https://iam.amazonaws.com/doc/2010-05-08/", 
 STS = Service("sts", "2011-06-15", "https://sts.amazonaws.com/doc/2011-06-15/", "InternalFailure")
 SERVICES = {service.name: service for service in (IAM, STS)}
 
-INVALID_CLIENT_TOKEN = "The security token included in the request is invalid."  # noqa: S105
+INVALID_CLIENT_TOKEN = "The security token included in the request is invalid."  # noqa: S105  # nosec B105
 UNAVAILABLE = "Service is unable to handle request."
 ALLOWED_METHODS = ("GET", "POST")
 INTERNAL_ERROR = (
@@ -526,8 +526,8 @@ def get_access_key_info(caller: Caller, params: dict[str, str]) -> Fields:
         raise ApiError(
             "ValidationError",
             f"1 validation error detected: Value '{access_key_id}' at 'accessKeyId' failed to "
-            "satisfy constraint: Member must be an access key ID (AKIA or ASIA and 16 characters of "
-            "A-Z and 2-7)",
+            "satisfy constraint: Member must be an access key ID (AKIA or ASIA and 16 "
+            "characters of A-Z and 2-7)",
         ) from None
     return [("Account", account_id)]
 

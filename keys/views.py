@@ -20,8 +20,8 @@ from accounts.events import EventContext
 from accounts.views import root_credentials_warning_passed
 
 from . import keyfiles
-from .exceptions import AccessKeyNotFound, KeyLimitExceeded
 from .crypto import MaskedSecret
+from .exceptions import AccessKeyNotFound, KeyLimitExceeded
 from .forms import DeleteAccessKeyForm
 from .models import AccessKey
 from .secret_window import (
@@ -57,8 +57,8 @@ def _render(request: HttpRequest, *, status: int = 200, **extra: Any) -> HttpRes
         # Every name the template reads is always present: a failed variable lookup is
         # logged at DEBUG with the whole context, which may hold a secret.
         "created_key": None,
-        "secret_access_key": None,
-        "show_secret": False,
+        "secret_access_key": None,  # nosec B105 - a name, not a password
+        "show_secret": False,  # nosec B105 - a flag, not a password
         "deleting_key": None,
         "delete_form": None,
         "access_keys": access_keys,

@@ -174,10 +174,10 @@ class _Insert:
         quote = connection.ops.quote_name
         table = quote(model._meta.db_table)
         columns = ", ".join(quote(field.column) for field in fields)
-        self.copy_sql = f"COPY {table} ({columns}) FROM STDIN"
+        self.copy_sql = f"COPY {table} ({columns}) FROM STDIN"  # nosec B608 (names from _meta)
         placeholders = ", ".join(["%s"] * len(fields))
         # Names from the model's own _meta, quoted; the values go as parameters.
-        self.insert_sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608
+        self.insert_sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608  # nosec B608
 
     def rows(self, rows: Sequence[tuple[object, ...]]) -> None:
         with connection.cursor() as cursor:
