@@ -20,7 +20,7 @@ define find_python
 endef
 
 $(VENV)/.created:
-	python_bin="$$($(find_python))"; \
+	@python_bin="$$($(find_python))"; \
 	echo "Creating $(VENV) with $$python_bin ($$("$$python_bin" --version))"; \
 	"$$python_bin" -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
@@ -41,7 +41,7 @@ run: venv
 
 # Debian's chromium and AWS CLI v2 (PyPI's awscli is v1 and lacks `configure import`).
 system-deps:
-	missing=""; \
+	@missing=""; \
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
 	/usr/bin/aws --version 2>/dev/null | grep -q '^aws-cli/2' || missing="$$missing awscli"; \
 	command -v node >/dev/null && command -v npm >/dev/null || missing="$$missing nodejs npm"; \
