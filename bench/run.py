@@ -512,6 +512,8 @@ def median_of(target: Target) -> dict:
         "p50_ms": statistics.median(r["p50_ms"] for r in runs),
         "p99_ms": statistics.median(r["p99_ms"] for r in runs),
         "errors": sum(r["errors"] for r in runs),
+        "spread": (max(r["rps"] for r in runs) - min(r["rps"] for r in runs))
+        / (statistics.median(r["rps"] for r in runs) or 1),
         "requests": sum(r["requests"] for r in runs),
         "statuses": {
             code: sum(r["statuses"].get(code, 0) for r in runs)
@@ -543,27 +545,28 @@ def build_report(targets: list[Target], meta: dict) -> tuple[str, list[str]]:
     by_name = {t.name: t for t in targets}
     med = {t.name: median_of(t) for t in targets if t.runs}
     rows = [
-        "| target | requests/s | p50 ms | p99 ms | p99/p50 | errors |",
-        "| --- | ---: | ---: | ---: | ---: | ---: |",
+        "| target | requests/s | p50 ms | p99 ms | p99/p50 | errors | req/s spread |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     table = [
         f"{'target':<44} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'p99/p50':>8} {'errors':>7}"
+        f" {'spread':>7}"
     ]
     for t in targets:
         if t.skipped or t.name not in med:
             why = t.skipped or "not run"
-            rows.append(f"| {t.label} | – | – | – | – | skipped: {why} |")
+            rows.append(f"| {t.label} | – | – | – | – | skipped: {why} | – |")
             table.append(f"{t.label:<44} {'skipped: ' + why}")
             continue
         m = med[t.name]
         tail = m["p99_ms"] / m["p50_ms"] if m["p50_ms"] else float("inf")
         rows.append(
             f"| {t.label} | {m['rps']:,.0f} | {m['p50_ms']:.2f} | {m['p99_ms']:.2f}"
-            f" | {tail:.1f} | {m['errors']} |"
+            f" | {tail:.1f} | {m['errors']} | {m['spread'] * 100:.0f}% |"
         )
         table.append(
             f"{t.label:<44} {m['rps']:>9,.0f} {m['p50_ms']:>8.2f} {m['p99_ms']:>8.2f}"
-            f" {tail:>8.1f} {m['errors']:>7}"
+            f" {tail:>8.1f} {m['errors']:>7} {m['spread'] * 100:>6.0f}%"
         )
 
     ratio_rows = ["| ratio | value | target | |", "| --- | ---: | ---: | --- |"]
@@ -612,7 +615,8 @@ def build_report(targets: list[Target], meta: dict) -> tuple[str, list[str]]:
             f"wrk {THREADS} threads, {CONNECTIONS} connections, {meta['duration']} s per run after"
             f" {meta['warmup']} s of warm-up, {meta['repeat']} run(s) per target, peers interleaved"
             " with the console in every round; the median of the runs is reported. Errors are"
-            " socket errors plus responses other than 200, summed over the runs.",
+            " socket errors plus responses other than 200, summed over the runs; the spread is"
+            " (max − min) ÷ median of the runs' requests/s, a gauge of how quiet the machine was.",
             "",
             *rows,
             "",

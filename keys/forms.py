@@ -5,6 +5,8 @@ class DeleteAccessKeyForm(forms.Form):
     confirmation = forms.CharField(
         label="To confirm deletion, enter the access key ID in the text input field.",
         max_length=128,
+        # Django's "This field is required." would not say what to type.
+        error_messages={"required": "Type the access key ID shown above to confirm deletion."},
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
 

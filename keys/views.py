@@ -40,6 +40,15 @@ from .services import (
 PAGE = "keys/security_credentials.html"
 SECTION = "keys/security_credentials.html#access-keys-body"
 LIMIT_MESSAGE = "You can have a maximum of two access keys (active or inactive) at a time."
+# What each action did, for the live region; an error also says what to do next.
+NOT_CREATED_AT_LIMIT = (
+    "No access key was created: you already have two. "
+    "Delete one (make it inactive first to check nothing still uses it), then create a new one."
+)
+NO_LONGER_EXISTS = (
+    "Access key {access_key_id} no longer exists: it was deleted elsewhere (another browser or "
+    "the API). The list below shows the access keys you have now."
+)
 
 
 def _credentials_url() -> str:
@@ -96,6 +105,7 @@ def create(request: HttpRequest) -> HttpResponse:
         new_key = access_key_create(owner=request.user, context=EventContext.from_request(request))
     except KeyLimitExceeded:
         # The section re-renders at the limit, disabled button and limit message included.
+        messages.error(request, NOT_CREATED_AT_LIMIT)
         return _after_action(request)
     access_key_id = new_key.access_key.access_key_id
     open_secret_window(request, access_key_id=access_key_id)
@@ -168,6 +178,8 @@ def download_cli(request: HttpRequest, access_key_id: str) -> HttpResponse:
 def close(request: HttpRequest, access_key_id: str) -> HttpResponse:
     _owned_key(request, access_key_id)
     close_secret_window(request)  # the middleware has closed it too; this says why
+    # The dialog said it when it opened; this stays once it is gone (not the dialog's words).
+    messages.success(request, f"Access key {access_key_id} has been created.")
     return _after_action(request)
 
 
@@ -179,7 +191,7 @@ def deactivate(request: HttpRequest, access_key_id: str) -> HttpResponse:
     try:
         access_key_deactivate(access_key=access_key, context=EventContext.from_request(request))
     except AccessKeyNotFound:
-        messages.error(request, f"Access key {access_key_id} no longer exists.")
+        messages.error(request, NO_LONGER_EXISTS.format(access_key_id=access_key_id))
     else:
         messages.success(request, f"Access key {access_key_id} is now inactive.")
     return _after_action(request)
@@ -193,7 +205,7 @@ def activate(request: HttpRequest, access_key_id: str) -> HttpResponse:
     try:
         access_key_activate(access_key=access_key, context=EventContext.from_request(request))
     except AccessKeyNotFound:
-        messages.error(request, f"Access key {access_key_id} no longer exists.")
+        messages.error(request, NO_LONGER_EXISTS.format(access_key_id=access_key_id))
     else:
         messages.success(request, f"Access key {access_key_id} is now active.")
     return _after_action(request)
@@ -210,9 +222,15 @@ def delete(request: HttpRequest, access_key_id: str) -> HttpResponse:
         try:
             access_key_delete(access_key=access_key, context=EventContext.from_request(request))
         except AccessKeyNotFound:
-            messages.error(request, f"Access key {access_key_id} no longer exists.")
+            messages.error(request, NO_LONGER_EXISTS.format(access_key_id=access_key_id))
         else:
             messages.success(request, f"Access key {access_key_id} has been deleted.")
         return _after_action(request)
+    if request.method == "POST":
+        messages.error(
+            request,
+            f"Access key {access_key_id} was not deleted: type its access key ID in the field "
+            "to confirm.",
+        )
     status = 400 if request.method == "POST" and not request.htmx else 200
     return _render(request, deleting_key=access_key, delete_form=form, status=status)
