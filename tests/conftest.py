@@ -1,10 +1,20 @@
 """Fixtures shared by the whole suite: people (alice, her teammate-free account, mallory),
 CSRF-enforcing clients, and a fast password hasher where hashing is not what is tested."""
 
+from pathlib import Path
+
 import pytest
 from django.test import Client
 
 from tests.factories import PASSWORD, make_root_user
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # WhiteNoise warns once per middleware build when STATIC_ROOT is missing (no collectstatic
+    # yet on a fresh clone); the tests serve static/ through the finders anyway.
+    from django.conf import settings
+
+    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 
 
 class CsrfClient(Client):
