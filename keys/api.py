@@ -36,6 +36,7 @@ from . import api_xml, sigv4
 from .api_xml import Fields, iso8601
 from .exceptions import AccessKeyNotFound, KeyLimitExceeded
 from .ids import ACCESS_KEY_ID_PATTERN, account_id_from_access_key_id
+from .lookup import account_keys_of
 from .models import AccessKey
 from .services import (
     access_key_activate,
@@ -252,11 +253,7 @@ def _authenticate(signed: sigv4.SignedRequest, *, now: datetime, context: EventC
     account_keys: list[AccessKey] = []
     # A string that is not a key ID names no key: no query, and no odd bytes for the driver.
     if ACCESS_KEY_ID_PATTERN.fullmatch(signed.access_key_id):
-        account_keys = list(
-            AccessKey.objects.select_related("owner").filter(
-                owner__access_keys__pk=signed.access_key_id
-            )
-        )
+        account_keys = account_keys_of(signed.access_key_id)
     access_key = next((k for k in account_keys if k.pk == signed.access_key_id), None)
     if (
         access_key is None

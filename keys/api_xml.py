@@ -9,7 +9,7 @@ parser never chokes on an echoed value.
 """
 
 import re
-import xml.etree.ElementTree as ET  # nosec B405 - only builds XML, never parses it
+import xml.etree.ElementTree as ET  # nosec B405 (builds XML only)
 from datetime import UTC, datetime
 
 # A result is a list of (tag, content) pairs, content being text or a nested result; lists

@@ -66,8 +66,8 @@ def _render(request: HttpRequest, *, status: int = 200, **extra: Any) -> HttpRes
         # Every name the template reads is always present: a failed variable lookup is
         # logged at DEBUG with the whole context, which may hold a secret.
         "created_key": None,
-        "secret_access_key": None,  # nosec B105 - a name, not a password
-        "show_secret": False,  # nosec B105 - a flag, not a password
+        "secret_access_key": None,  # nosec B105
+        "show_secret": False,  # nosec B105
         "deleting_key": None,
         "delete_form": None,
         "access_keys": access_keys,
