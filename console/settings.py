@@ -103,6 +103,13 @@ MIDDLEWARE = [
     "keys.middleware.SecretWindowMiddleware",
 ]
 
+# What a signed API request goes through under gunicorn (console/wsgi.py): no session,
+# cookies, CSRF, htmx or page headers; only the request ID every log line carries.
+API_MIDDLEWARE = [
+    "console.observability.RequestIdMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+]
+
 ROOT_URLCONF = "console.urls"
 WSGI_APPLICATION = "console.wsgi.application"
 
