@@ -26,7 +26,6 @@ def call(path: str, *, headers: dict[str, str], body: bytes = b"", method: str =
         "CONTENT_LENGTH": str(len(body)),
         "REMOTE_ADDR": "127.0.0.1",
         "CONTENT_TYPE": headers.pop("Content-Type", ""),
-        **({"CONTENT_LENGTH": headers.pop("Content-Length")} if "Content-Length" in headers else {}),
         **{"HTTP_" + name.upper().replace("-", "_"): value for name, value in headers.items()},
     }
     status, response_headers = [], []
