@@ -70,3 +70,29 @@ def test_a_success_resets_the_count(alice, password):
     for _ in range(4):
         attempt(alice.email, "wrong")
     assert attempt(alice.email, password)[0].status_code == 302
+
+
+@pytest.mark.real_hasher
+@pytest.mark.parametrize("email", ["alice@example.com", "nobody@example.com"])
+def test_known_and_unknown_emails_cost_one_argon2_hash_each(alice, email, monkeypatch):
+    # No enumeration by timing: an unknown email pays for a password hash just as a known
+    # one does (Django hashes against a dummy user), on the same code path.
+    from django.contrib.auth.hashers import Argon2PasswordHasher
+
+    calls = []
+    for name in ("encode", "verify"):
+        original = getattr(Argon2PasswordHasher, name)
+
+        def counted(self, *args, _original=original, _name=name, **kwargs):  # type: ignore[no-untyped-def]
+            calls.append(_name)
+            return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(Argon2PasswordHasher, name, counted)
+    from django.contrib.auth.hashers import make_password
+
+    alice.password = make_password("correct horse battery staple")
+    alice.save(update_fields=["password"])
+    calls.clear()
+    response, _ = attempt(email, "wrong password")
+    assert response.status_code == 401
+    assert len(calls) == 1, calls
