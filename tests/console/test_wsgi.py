@@ -6,6 +6,8 @@ import pytest
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 
 from console.wsgi import application
 from tests.factories import make_access_key
@@ -34,7 +36,15 @@ def call(path: str, *, headers: dict[str, str], body: bytes = b"", method: str =
         status.append(line)
         response_headers.extend(pairs)
 
-    content = b"".join(application(environ, start_response))
+    # As Django's test client does: the test's transaction holds the connection, so the
+    # handler must not recycle it between requests.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        content = b"".join(application(environ, start_response))
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
     return status[0], dict(response_headers), content
 
 
