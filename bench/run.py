@@ -14,6 +14,7 @@ Environment (defaults are `make bench`'s; `make bench-quick` shortens them):
     BENCH_THREADS=2         wrk threads                     BENCH_CONNECTIONS=16
     BENCH_OUT=bench/results/latest   where the .md and .png go
     BENCH_TARGETS=a,b       only these targets (names as in the table), for quick looks
+    BENCH_WAIT_QUIET=60     wait up to this long for other processes to leave the CPU idle
     WEB_CONCURRENCY         passed to both gunicorns, as `make run` would
 """
 
@@ -25,6 +26,7 @@ import json
 import os
 import platform
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -67,6 +69,7 @@ CONNECTIONS = env_int("BENCH_CONNECTIONS", 16)
 OUT = Path(os.environ.get("BENCH_OUT") or BENCH / "results" / "latest")
 if not OUT.is_absolute():
     OUT = ROOT / OUT
+WAIT_QUIET = env_int("BENCH_WAIT_QUIET", 60)
 ONLY = {t for t in os.environ.get("BENCH_TARGETS", "").split(",") if t.strip()}
 
 
@@ -452,8 +455,53 @@ def preflight(target: Target) -> None:
     log(f"{target.name}: preflight OK (HTTP {status}, {len(body)} bytes)")
 
 
+# Every server started, so that a run can tell its own CPU use from everyone else's.
+STARTED: list[Server] = []
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _busy_ticks() -> int:
+    """CPU ticks the whole machine spent busy (not idle, not waiting on I/O) since boot."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return sum(fields) - fields[3] - fields[4]
+
+
+def _own_ticks() -> int:
+    """CPU ticks of the bench's own processes: the servers' process groups (with the
+    workers they have reaped) and the children this process has waited for (wrk)."""
+    groups = {s.process.pid for s in STARTED if s.process and s.process.returncode is None}
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue  # gone meanwhile
+        fields = text.rsplit(")", 1)[1].split()
+        if int(fields[2]) in groups:  # pgrp
+            total += int(fields[11]) + int(fields[12]) + int(fields[13]) + int(fields[14])
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return total + round((children.ru_utime + children.ru_stime) * _TICKS)
+
+
+def wait_for_quiet(limit: int) -> None:
+    """Wait (at most `limit` seconds) until the machine is near idle before measuring."""
+    deadline = time.monotonic() + limit
+    while True:
+        before = _busy_ticks()
+        time.sleep(2)
+        busy = (_busy_ticks() - before) / (2 * (os.cpu_count() or 1) * _TICKS)
+        if busy < NOISY:
+            return
+        if time.monotonic() >= deadline:
+            log(f"the machine is still {busy:.0%} busy with other work; measuring anyway")
+            return
+        log(f"waiting for the machine to quieten ({busy:.0%} busy with other work)")
+        time.sleep(3)
+
+
 def wrk(target: Target, seconds: int, spec_path: Path) -> dict:
     target.make_spec().write(spec_path)
+    busy_before, own_before, began = _busy_ticks(), _own_ticks(), time.monotonic()
     argv = [
         WRK,
         f"-t{THREADS}",
@@ -484,6 +532,8 @@ def wrk(target: Target, seconds: int, spec_path: Path) -> dict:
         raise BenchError(
             f"wrk against {target.name} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}"
         )
+    capacity = (time.monotonic() - began) * (os.cpu_count() or 1) * _TICKS
+    foreign = (_busy_ticks() - busy_before) - (_own_ticks() - own_before)
     data = json.loads(line.removeprefix("BENCH_JSON "))
     seconds_run = data["duration_us"] / 1e6
     statuses = {int(k): v for k, v in data["statuses"].items()}
@@ -493,6 +543,7 @@ def wrk(target: Target, seconds: int, spec_path: Path) -> dict:
     return {
         "rps": data["requests"] / seconds_run if seconds_run else 0.0,
         "requests": data["requests"],
+        "foreign_cpu": max(0.0, foreign / capacity) if capacity else 0.0,
         "p50_ms": lat["p50"] / 1000,
         "p90_ms": lat["p90"] / 1000,
         "p99_ms": lat["p99"] / 1000,
@@ -534,6 +585,7 @@ GOALS = [
     ("credentials page ÷ ceiling", "console-page", "ceiling", 0.35),
 ]
 TAIL_GOAL = 4.0
+NOISY = 0.10  # other processes' share of the CPU above which a run counts as disturbed
 
 
 def fmt_ratio(value: float, goal: float) -> str:
@@ -590,8 +642,9 @@ def build_report(targets: list[Target], meta: dict) -> tuple[str, list[str]]:
             table.append(f"{label:<44} {tail:>9.1f} {'≤ 4':>8}  {verdict}")
 
     runs_rows = [
-        "| target | run | requests/s | p50 ms | p99 ms | max ms | statuses | socket errors |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |",
+        "| target | run | requests/s | p50 ms | p99 ms | max ms | statuses | socket errors"
+        " | other processes' CPU |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: |",
     ]
     for t in targets:
         for i, r in enumerate(t.runs, 1):
@@ -602,7 +655,8 @@ def build_report(targets: list[Target], meta: dict) -> tuple[str, list[str]]:
             )
             runs_rows.append(
                 f"| {t.label} | {i} | {r['rps']:,.0f} | {r['p50_ms']:.2f}"
-                f" | {r['p99_ms']:.2f} | {r['max_ms']:.1f} | {statuses} | {sock} |"
+                f" | {r['p99_ms']:.2f} | {r['max_ms']:.1f} | {statuses} | {sock}"
+                f" | {r['foreign_cpu']:.0%} |"
             )
 
     notes = [f"- {t.label}: skipped, {t.skipped}." for t in targets if t.skipped]
@@ -616,7 +670,9 @@ def build_report(targets: list[Target], meta: dict) -> tuple[str, list[str]]:
             f" {meta['warmup']} s of warm-up, {meta['repeat']} run(s) per target, peers interleaved"
             " with the console in every round; the median of the runs is reported. Errors are"
             " socket errors plus responses other than 200, summed over the runs; the spread is"
-            " (max − min) ÷ median of the runs' requests/s, a gauge of how quiet the machine was.",
+            " (max − min) ÷ median of the runs' requests/s.",
+            "",
+            f"**Quiet machine?** {meta['quiet']}",
             "",
             *rows,
             "",
@@ -774,6 +830,7 @@ def main() -> int:
         ceiling = ceiling_server(tmp)
         for server in (console, moto, ceiling):
             servers.append(server)
+            STARTED.append(server)
             server.start()
         for server in (console, moto, ceiling):
             server.wait_ready(timeout=60)
@@ -838,6 +895,7 @@ def main() -> int:
         for target in targets:
             preflight(target)
 
+        wait_for_quiet(WAIT_QUIET)
         spec_path = tmp / "request.spec"
         active = [t for t in targets if not t.skipped]
         for round_no in range(1, REPEAT + 1):
@@ -853,6 +911,7 @@ def main() -> int:
                     f"round {round_no}/{REPEAT} {target.name:<16} {result['rps']:>8,.0f} req/s"
                     f"  p50 {result['p50_ms']:6.2f} ms  p99 {result['p99_ms']:7.2f} ms"
                     f"  errors {result['errors']}{problems}"
+                    f"  (other processes: {result['foreign_cpu']:.0%} CPU)"
                 )
         # The servers must have lived through it all.
         for server in servers:
@@ -872,6 +931,20 @@ def main() -> int:
             "seeded": root["seeded"],
             "load": f"{load_before:.1f} before, {os.getloadavg()[0]:.1f} after",
         }
+        foreign = [r["foreign_cpu"] for t in targets for r in t.runs]
+        if foreign:
+            worst = max(foreign)
+            meta["quiet"] = (
+                f"other processes used {statistics.mean(foreign):.0%} of the CPU on average"
+                f" during the measured runs, {worst:.0%} at worst"
+                + (
+                    " — the numbers are disturbed; run again when the machine is idle."
+                    if worst > NOISY
+                    else "."
+                )
+            )
+        else:
+            meta["quiet"] = "nothing was measured."
         md, table = build_report(targets, meta)
         OUT.parent.mkdir(parents=True, exist_ok=True)
         tmp_md = OUT.with_name(OUT.name + ".md.tmp")
@@ -881,6 +954,7 @@ def main() -> int:
         print()
         print("\n".join(table))
         print()
+        print(f"Quiet machine? {meta['quiet']}")
         shown = OUT.relative_to(ROOT) if OUT.is_relative_to(ROOT) else OUT
         log(f"wrote {shown}.md and {shown}.png; total {runtime:.0f} s")
         failed = [t for t in targets if sum(r["errors"] for r in t.runs)]
