@@ -592,6 +592,35 @@ def fmt_ratio(value: float, goal: float) -> str:
     return f"{value * 100:.0f}%" if goal < 1 else f"{value:.1f}×"
 
 
+def quiet_verdict(targets: list[Target]) -> str:
+    """How much other processes disturbed the runs, and whether any median depends on it."""
+    foreign = [r["foreign_cpu"] for t in targets for r in t.runs]
+    if not foreign:
+        return "nothing was measured."
+    text = (
+        f"other processes used {statistics.mean(foreign):.0%} of the CPU on average during"
+        f" the measured runs, {max(foreign):.0%} at worst"
+    )
+    disturbed = sum(1 for f in foreign if f > NOISY)
+    # A median is safe while fewer than half of its target's runs were disturbed.
+    unsafe = [
+        t.label
+        for t in targets
+        if t.runs and 2 * sum(1 for r in t.runs if r["foreign_cpu"] > NOISY) >= len(t.runs)
+    ]
+    if unsafe:
+        return (
+            f"{text}: NO, the medians of {', '.join(unsafe)} rest on runs where other processes"
+            f" took over {NOISY:.0%} of the CPU; run again when the machine is idle."
+        )
+    if disturbed:
+        return (
+            f"{text}: yes, enough; {disturbed} run(s) were disturbed (over {NOISY:.0%}), but no"
+            " median rests on them."
+        )
+    return f"{text}: yes."
+
+
 def build_report(targets: list[Target], meta: dict) -> tuple[str, list[str]]:
     """Returns the Markdown report and the console table lines."""
     by_name = {t.name: t for t in targets}
@@ -931,20 +960,7 @@ def main() -> int:
             "seeded": root["seeded"],
             "load": f"{load_before:.1f} before, {os.getloadavg()[0]:.1f} after",
         }
-        foreign = [r["foreign_cpu"] for t in targets for r in t.runs]
-        if foreign:
-            worst = max(foreign)
-            meta["quiet"] = (
-                f"other processes used {statistics.mean(foreign):.0%} of the CPU on average"
-                f" during the measured runs, {worst:.0%} at worst"
-                + (
-                    " — the numbers are disturbed; run again when the machine is idle."
-                    if worst > NOISY
-                    else "."
-                )
-            )
-        else:
-            meta["quiet"] = "nothing was measured."
+        meta["quiet"] = quiet_verdict(targets)
         md, table = build_report(targets, meta)
         OUT.parent.mkdir(parents=True, exist_ok=True)
         tmp_md = OUT.with_name(OUT.name + ".md.tmp")
