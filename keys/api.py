@@ -156,6 +156,8 @@ def _xml_response(body: bytes, *, status: int, request_id: str) -> HttpResponse:
     response["x-amzn-RequestId"] = request_id
     # CreateAccessKey carries a secret; no API answer is worth caching anyway.
     response["Cache-Control"] = "no-store"
+    # As AWS does; without CommonMiddleware (the lean /api stack) it would go out chunked.
+    response["Content-Length"] = str(len(body))
     return response
 
 

@@ -65,6 +65,7 @@ def test_the_api_answers_through_the_lean_handler(alice, path):
     assert f"<Account>{alice.account_id}</Account>".encode() in content
     assert "Set-Cookie" not in headers and "Content-Security-Policy" not in headers
     assert headers["x-amzn-RequestId"] == headers["X-Request-ID"]
+    assert headers["Content-Length"] == str(len(content))
 
 
 def test_console_pages_keep_the_full_stack(db):
