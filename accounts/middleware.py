@@ -7,10 +7,11 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 
+from console.paths import is_console_page
+
 LAST_SEEN = "last_seen"
 # Refresh the stamp at most once a minute, so a busy page costs no session write per request.
 STAMP_EVERY_SECONDS = 60
-_NOT_CONSOLE = ("/api", "/static/", "/healthz", "/readyz")
 
 
 class IdleTimeoutMiddleware:
@@ -18,7 +19,7 @@ class IdleTimeoutMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if not request.path.startswith(_NOT_CONSOLE) and request.user.is_authenticated:
+        if is_console_page(request.path) and request.user.is_authenticated:
             now = time.time()
             last_seen = request.session.get(LAST_SEEN, now)
             if now - last_seen > settings.SESSION_IDLE_TIMEOUT_SECONDS:

@@ -1,7 +1,6 @@
 """The console chrome's own pages: the IAM dashboard, the IAM users page, health checks."""
 
 import sys
-from datetime import timedelta
 
 from django.contrib.auth.decorators import login_required
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, InterfaceError, connections
@@ -9,15 +8,13 @@ from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template import loader
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from keys.api import service_failure_response
 from keys.models import AccessKey
 
 from .observability import new_request_id
-
-ROTATE_AFTER = timedelta(days=90)
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -30,7 +27,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def dashboard(request: HttpRequest) -> HttpResponse:
     access_keys = list(AccessKey.objects.for_owner(request.user))
     active = [key for key in access_keys if key.is_active]
-    stale = [key for key in active if timezone.now() - key.created_at > ROTATE_AFTER]
+    stale = [key for key in active if key.needs_rotation]
     return render(
         request,
         "console/dashboard.html",
@@ -88,31 +85,12 @@ def server_error(request: HttpRequest) -> HttpResponse:
     error = sys.exc_info()[1]
     unavailable = isinstance(error, (DatabaseError, InterfaceError))
     if request.path.startswith("/api"):
-        return _api_service_error(request, unavailable=unavailable)
+        request_id = getattr(request, "request_id", "") or new_request_id()
+        return service_failure_response(request_id, unavailable=unavailable)
     template = "503.html" if unavailable else "500.html"
     body = loader.get_template(template).render()
     response = HttpResponse(body, status=503 if unavailable else 500)
     if unavailable:
         response["Retry-After"] = "5"
-    response["Cache-Control"] = "no-store"
-    return response
-
-
-def _api_service_error(request: HttpRequest, *, unavailable: bool) -> HttpResponse:
-    """AWS's own answer to a service-side failure, for SDKs to retry as they do on AWS."""
-    code, status = ("ServiceUnavailable", 503) if unavailable else ("InternalFailure", 500)
-    message = (
-        "Service is unable to handle request."
-        if unavailable
-        else "The request processing has failed because of an unknown error."
-    )
-    request_id = getattr(request, "request_id", "") or new_request_id()
-    body = (
-        '<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">'
-        f"<Error><Type>Receiver</Type><Code>{code}</Code><Message>{message}</Message></Error>"
-        f"<RequestId>{request_id}</RequestId></ErrorResponse>"
-    )
-    response = HttpResponse(body, status=status, content_type="text/xml")
-    response["x-amzn-RequestId"] = request_id
     response["Cache-Control"] = "no-store"
     return response

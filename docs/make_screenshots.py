@@ -17,18 +17,12 @@ from pathlib import Path
 from playwright.sync_api import Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+
 OUT = ROOT / "docs" / "screenshots"
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 EMAIL, PASSWORD = "root@example.com", "screenshots-password-1"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def free_port() -> int:
@@ -108,9 +102,7 @@ def main() -> None:
     try:
         wait_until_up(f"{base}/healthz", time.monotonic() + 30)
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-            )
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             desktop = browser.new_page(viewport={"width": 1280, "height": 800})
             desktop.goto(f"{base}/signin")
             shoot(desktop, "signin")

@@ -140,15 +140,26 @@ def endpoint(request: HttpRequest) -> HttpResponse:
     except (OperationalError, InterfaceError):
         # The database is away (down, or locked for too long): a 503 that SDKs retry.
         logger.exception("API request %s: database unavailable", request_id)
+        return service_failure_response(request_id, unavailable=True, service=service)
+    except Exception:
+        # Only the request ID and the traceback: never parameters, headers or secrets.
+        logger.exception("API request %s failed unexpectedly", request_id)
+        return service_failure_response(request_id, unavailable=False, service=service)
+
+
+def service_failure_response(
+    request_id: str, *, unavailable: bool, service: Service = IAM
+) -> HttpResponse:
+    """AWS's answer to a failure on the service's side: ServiceUnavailable 503 (which SDKs
+    retry) for a database outage, else the service's own 500. Also used by the project's
+    500 handler for errors raised before this view runs."""
+    if unavailable:
         outage = ApiError("ServiceUnavailable", UNAVAILABLE, status=503, fault="Receiver")
         response = _error_response(outage, service, request_id)
         response["Retry-After"] = "5"
         return response
-    except Exception:
-        # Only the request ID and the traceback: never parameters, headers or secrets.
-        logger.exception("API request %s failed unexpectedly", request_id)
-        failure = ApiError(service.internal_error, INTERNAL_ERROR, status=500, fault="Receiver")
-        return _error_response(failure, service, request_id)
+    failure = ApiError(service.internal_error, INTERNAL_ERROR, status=500, fault="Receiver")
+    return _error_response(failure, service, request_id)
 
 
 def _xml_response(body: bytes, *, status: int, request_id: str) -> HttpResponse:

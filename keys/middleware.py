@@ -4,10 +4,9 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from .secret_window import SESSION_KEY, close_secret_window
+from console.paths import is_console_page
 
-# Paths that are not console pages: they neither see nor touch the session.
-_NOT_CONSOLE = ("/api", "/static/", "/healthz", "/readyz", "/favicon")
+from .secret_window import SESSION_KEY, close_secret_window
 
 
 class SecretWindowMiddleware:
@@ -20,9 +19,7 @@ class SecretWindowMiddleware:
     def process_view(
         self, request: HttpRequest, view_func: Callable[..., HttpResponse], *args: object
     ) -> None:
-        if request.path.startswith(_NOT_CONSOLE) or getattr(
-            view_func, "keeps_secret_window", False
-        ):
+        if not is_console_page(request.path) or getattr(view_func, "keeps_secret_window", False):
             return None
         if SESSION_KEY in request.session:
             close_secret_window(request)

@@ -17,17 +17,7 @@ from django.test import Client  # noqa: E402
 from playwright.sync_api import BrowserContext, Page  # noqa: E402
 
 from accounts.views import WARNING_PASSED  # noqa: E402
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 
 def pytest_configure(config: pytest.Config) -> None:
