@@ -1,8 +1,10 @@
 """The event history: who did what to an account, when, from where and through which channel."""
 
 import ipaddress
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -30,10 +32,15 @@ def client_address(request: HttpRequest) -> str | None:
     """The client's address. Behind trusted proxies (DJANGO_TRUSTED_PROXIES), the nearest
     X-Forwarded-For entry that is not one of them; anything further left is the client's
     own claim and could be forged, so it is never believed."""
-    address = request.META.get("REMOTE_ADDR") or None
+    return client_address_of(request.META)
+
+
+def client_address_of(environ: Mapping[str, Any]) -> str | None:
+    """:func:`client_address` from a WSGI environ (what ``request.META`` is)."""
+    address = environ.get("REMOTE_ADDR") or None
     if not address or not _is_trusted_proxy(address):
         return address
-    forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    forwarded = [a.strip() for a in environ.get("HTTP_X_FORWARDED_FOR", "").split(",")]
     for hop in reversed([a for a in forwarded if a]):
         if not _is_trusted_proxy(hop):
             try:
@@ -55,10 +62,16 @@ class EventContext:
     def from_request(
         cls, request: HttpRequest, *, channel: str = Channel.CONSOLE
     ) -> "EventContext":
+        return cls.from_environ(request.META, channel=channel)
+
+    @classmethod
+    def from_environ(
+        cls, environ: Mapping[str, Any], *, channel: str = Channel.CONSOLE
+    ) -> "EventContext":
         return cls(
             channel=channel,
-            source_ip=client_address(request),
-            user_agent=request.META.get("HTTP_USER_AGENT", "")[:512],
+            source_ip=client_address_of(environ),
+            user_agent=environ.get("HTTP_USER_AGENT", "")[:512],
         )
 
 

@@ -18,6 +18,11 @@ def new_request_id() -> str:
     return str(uuid.uuid4())
 
 
+def valid_incoming_request_id(incoming: str) -> bool:
+    """A load balancer's X-Request-ID is kept when it looks like one."""
+    return _INCOMING_ID.fullmatch(incoming) is not None
+
+
 class RequestIdMiddleware:
     """Takes a well-formed X-Request-ID from the load balancer, or makes one."""
 
@@ -26,7 +31,7 @@ class RequestIdMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         incoming = request.headers.get("X-Request-ID", "")
-        request_id = incoming if _INCOMING_ID.fullmatch(incoming) else new_request_id()
+        request_id = incoming if valid_incoming_request_id(incoming) else new_request_id()
         request.request_id = request_id  # type: ignore[attr-defined]
         token = request_id_var.set(request_id)
         try:

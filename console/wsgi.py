@@ -1,10 +1,10 @@
 """WSGI entry point for gunicorn.
 
-The signed API and the console share one process but not one middleware stack: an SDK's
-request has no session, cookie, CSRF token, htmx or page headers, so /api goes through a
-handler that runs only what it needs (request IDs). That middleware was a quarter of an
-API request's time. The API view itself is the same either way, and also works under the
-full stack (the Django test client uses that one).
+The signed API and the console share one process but not one request cycle: an SDK's
+request has no session, cookie, CSRF token, htmx or page, so /api goes to a plain WSGI
+application (keys/api_wsgi.py) that gives the answer of the API view without building
+Django's request and response. The one case it leaves to Django (a redirect to HTTPS) goes
+through Django's handler with the lean API_MIDDLEWARE stack.
 """
 
 import os
@@ -15,6 +15,8 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "console.settings")
 
 console_application = get_wsgi_application()
+
+from keys.api_wsgi import ApiApplication  # noqa: E402 - imports models: after the setup above
 
 API_PATHS = frozenset({"/api", "/api/"})
 
@@ -33,7 +35,7 @@ class ApiHandler(WSGIHandler):
             settings.MIDDLEWARE = full_stack
 
 
-api_application = ApiHandler()
+api_application = ApiApplication(fallback=ApiHandler())
 
 
 def application(environ: dict, start_response):  # type: ignore[no-untyped-def]

@@ -16,16 +16,17 @@ CSRF-exempt and never reads or writes the session.
 import logging
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from urllib.parse import quote, urlsplit
+from typing import Any
+from urllib.parse import parse_qsl, quote, urlsplit
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.core.exceptions import RequestDataTooBig
+from django.core.handlers.wsgi import get_path_info, get_script_name
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
-from django.http.multipartparser import MultiPartParserError
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
@@ -64,6 +65,7 @@ SERVICES = {service.name: service for service in (IAM, STS)}
 INVALID_CLIENT_TOKEN = "The security token included in the request is invalid."  # noqa: S105  # nosec B105
 UNAVAILABLE = "Service is unable to handle request."
 ALLOWED_METHODS = ("GET", "POST")
+FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"  # what every AWS SDK sends
 INTERNAL_ERROR = (
     "The request processing has failed because of an unknown error, exception or failure."
 )
@@ -102,77 +104,121 @@ _ANSWERED = (ApiError, sigv4.SigV4Error, KeyLimitExceeded, AccessKeyNotFound)
 # ----------------------------------------------------------------------------- the view
 
 
+@dataclass(frozen=True, slots=True)
+class ApiResponse:
+    """An answer, independent of how it is sent: Django's view and the lean WSGI
+    application (keys/api_wsgi.py) both send what :func:`answer` returns."""
+
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
 @csrf_exempt
 def endpoint(request: HttpRequest) -> HttpResponse:
+    """/api under Django's full request cycle (the test client, runserver): the same answer
+    as the lean WSGI application that serves /api under gunicorn."""
     # The ID that RequestIdMiddleware put on every log line of this request, so that an SDK
     # error's RequestId leads straight to the server's logs.
     request_id = getattr(request, "request_id", None) or str(uuid.uuid4())
+    return _http_response(answer(request.META, lambda: request.body, request_id))
+
+
+def answer(
+    environ: Mapping[str, Any], read_body: Callable[[], bytes], request_id: str
+) -> ApiResponse:
+    """Answer one API request given its WSGI environ (``request.META`` under Django) and a
+    way to read its body (raising RequestDataTooBig past DATA_UPLOAD_MAX_MEMORY_SIZE)."""
     service = IAM  # until the request says otherwise: unsigned errors speak IAM
     try:
-        if request.method not in ALLOWED_METHODS:
+        method = environ.get("REQUEST_METHOD") or "GET"
+        if method not in ALLOWED_METHODS:
             raise ApiError(
                 "MethodNotAllowed",
-                f"The HTTP method {request.method} is not allowed; the Query API takes "
-                "GET and POST.",
+                f"The HTTP method {method} is not allowed; the Query API takes GET and POST.",
                 status=405,
             )
-        params = _read_params(request)
+        body = _read_body(read_body)
+        params = _read_params(environ, body)
         if params.get("Version") == STS.version:
             service = STS
-        signed = _parse_signature(request)
+        signed = sigv4.parse_request(
+            method=method,
+            path=_raw_path(environ),
+            query_string=environ.get("QUERY_STRING", ""),
+            headers=_headers(environ),
+            body=body,
+        )
         service = _service_for(signed)
         caller = _authenticate(
             signed,
             now=timezone.now(),
-            context=EventContext.from_request(request, channel=Channel.API),
+            context=EventContext.from_environ(environ, channel=Channel.API),
         )
         action, handler = _operation(service, params)
         result = handler(caller, params)
         body = api_xml.success(
             action=action, namespace=service.namespace, request_id=request_id, result=result
         )
-        return _xml_response(body, status=200, request_id=request_id)
+        return _xml(body, status=200, request_id=request_id)
     except _ANSWERED as error:
-        response = _error_response(_aws_error(error), service, request_id)
-        if response.status_code == 405:
-            response["Allow"] = ", ".join(ALLOWED_METHODS)
+        response = _error(_aws_error(error), service, request_id)
+        if response.status == 405:
+            response.headers.append(("Allow", ", ".join(ALLOWED_METHODS)))
         return response
     except (OperationalError, InterfaceError):
         # The database is away (down, or locked for too long): a 503 that SDKs retry.
         logger.exception("API request %s: database unavailable", request_id)
-        return service_failure_response(request_id, unavailable=True, service=service)
+        return service_failure(request_id, unavailable=True, service=service)
     except Exception:
         # Only the request ID and the traceback: never parameters, headers or secrets.
         logger.exception("API request %s failed unexpectedly", request_id)
-        return service_failure_response(request_id, unavailable=False, service=service)
+        return service_failure(request_id, unavailable=False, service=service)
+
+
+def service_failure(request_id: str, *, unavailable: bool, service: Service = IAM) -> ApiResponse:
+    """AWS's answer to a failure on the service's side: ServiceUnavailable 503 (which SDKs
+    retry) for a database outage, else the service's own 500."""
+    if unavailable:
+        outage = ApiError("ServiceUnavailable", UNAVAILABLE, status=503, fault="Receiver")
+        response = _error(outage, service, request_id)
+        response.headers.append(("Retry-After", "5"))
+        return response
+    failure = ApiError(service.internal_error, INTERNAL_ERROR, status=500, fault="Receiver")
+    return _error(failure, service, request_id)
 
 
 def service_failure_response(
     request_id: str, *, unavailable: bool, service: Service = IAM
 ) -> HttpResponse:
-    """AWS's answer to a failure on the service's side: ServiceUnavailable 503 (which SDKs
-    retry) for a database outage, else the service's own 500. Also used by the project's
-    500 handler for errors raised before this view runs."""
-    if unavailable:
-        outage = ApiError("ServiceUnavailable", UNAVAILABLE, status=503, fault="Receiver")
-        response = _error_response(outage, service, request_id)
-        response["Retry-After"] = "5"
-        return response
-    failure = ApiError(service.internal_error, INTERNAL_ERROR, status=500, fault="Receiver")
-    return _error_response(failure, service, request_id)
+    """:func:`service_failure` as a Django response: the project's 500 handler answers
+    errors raised before the API view runs with it."""
+    return _http_response(service_failure(request_id, unavailable=unavailable, service=service))
 
 
-def _xml_response(body: bytes, *, status: int, request_id: str) -> HttpResponse:
-    response = HttpResponse(body, status=status, content_type="text/xml")
-    response["x-amzn-RequestId"] = request_id
-    # CreateAccessKey carries a secret; no API answer is worth caching anyway.
-    response["Cache-Control"] = "no-store"
-    # As AWS does; without CommonMiddleware (the lean /api stack) it would go out chunked.
-    response["Content-Length"] = str(len(body))
+def _http_response(answered: ApiResponse) -> HttpResponse:
+    response = HttpResponse(answered.body, status=answered.status, content_type="text/xml")
+    for name, value in answered.headers:
+        response[name] = value
     return response
 
 
-def _error_response(error: ApiError, service: Service, request_id: str) -> HttpResponse:
+def _xml(body: bytes, *, status: int, request_id: str) -> ApiResponse:
+    return ApiResponse(
+        status,
+        [
+            ("Content-Type", "text/xml"),
+            ("x-amzn-RequestId", request_id),
+            # CreateAccessKey carries a secret; no API answer is worth caching anyway.
+            ("Cache-Control", "no-store"),
+            # As AWS does; without it the lean application's answer would go out chunked.
+            ("Content-Length", str(len(body))),
+        ],
+        body,
+    )
+
+
+def _error(error: ApiError, service: Service, request_id: str) -> ApiResponse:
     body = api_xml.error(
         namespace=service.namespace,
         request_id=request_id,
@@ -180,55 +226,71 @@ def _error_response(error: ApiError, service: Service, request_id: str) -> HttpR
         message=error.message,
         fault=error.fault,
     )
-    return _xml_response(body, status=error.status, request_id=request_id)
+    return _xml(body, status=error.status, request_id=request_id)
 
 
 # ------------------------------------------------------------------ request and caller
 
 
-def _read_params(request: HttpRequest) -> dict[str, str]:
-    """AWS Query parameters: the query string, then a form body over it (last value wins)."""
+def _read_body(read_body: Callable[[], bytes]) -> bytes:
     try:
-        request.body  # noqa: B018 - read (and bounded) before the form parser looks at it
-        params = dict(request.GET.items())
-        params.update(request.POST.items())
+        return read_body()
     except RequestDataTooBig:
         raise ApiError(
             "RequestEntityTooLarge", "The request body is too large.", status=413
         ) from None
-    except (SuspiciousOperation, MultiPartParserError, ValueError):
-        raise ApiError(
-            "MalformedQueryString", "The request parameters could not be parsed."
-        ) from None
+
+
+def _read_params(environ: Mapping[str, Any], body: bytes) -> dict[str, str]:
+    """AWS Query parameters: the query string, then a form body over it (last value wins).
+    Parsed as Django's QueryDict parses them (request.GET, request.POST), without building
+    one: UTF-8 (Latin-1 if that fails), blank values kept, at most
+    DATA_UPLOAD_MAX_NUMBER_FIELDS fields each."""
+    params = _form(environ.get("QUERY_STRING", "").encode("iso-8859-1"))
+    content_type = environ.get("CONTENT_TYPE", "")
+    if body and content_type.partition(";")[0].strip().lower() == FORM_CONTENT_TYPE:
+        params.update(_form(body))
     return params
 
 
-def _raw_path(request: HttpRequest) -> str:
+def _form(raw: bytes) -> dict[str, str]:
+    if not raw:
+        return {}
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = raw.decode("iso-8859-1")
+    try:
+        return dict(
+            parse_qsl(
+                text,
+                keep_blank_values=True,
+                encoding="utf-8",
+                max_num_fields=settings.DATA_UPLOAD_MAX_NUMBER_FIELDS,
+            )
+        )
+    except ValueError:
+        raise ApiError(
+            "MalformedQueryString", "The request parameters could not be parsed."
+        ) from None
+
+
+def _raw_path(environ: Mapping[str, Any]) -> str:
     """The path as the client sent and signed it, still percent-encoded."""
-    raw_uri = request.META.get("RAW_URI")  # gunicorn's request target, untouched
+    raw_uri = environ.get("RAW_URI")  # gunicorn's request target, untouched
     if raw_uri:
         return urlsplit(raw_uri).path or "/"
-    return quote(request.path, safe="/~")
+    return quote(get_script_name(environ) + get_path_info(environ), safe="/~")
 
 
-def _headers(request: HttpRequest) -> list[tuple[str, str]]:
+def _headers(environ: Mapping[str, Any]) -> list[tuple[str, str]]:
     headers = []
-    for key, value in request.META.items():
+    for key, value in environ.items():
         if key.startswith("HTTP_"):
             headers.append((key[5:].replace("_", "-").lower(), value))
         elif key in ("CONTENT_TYPE", "CONTENT_LENGTH") and value:
             headers.append((key.replace("_", "-").lower(), value))
     return headers
-
-
-def _parse_signature(request: HttpRequest) -> sigv4.SignedRequest:
-    return sigv4.parse_request(
-        method=request.method or "GET",
-        path=_raw_path(request),
-        query_string=request.META.get("QUERY_STRING", ""),
-        headers=_headers(request),
-        body=request.body,
-    )
 
 
 def _service_for(signed: sigv4.SignedRequest) -> Service:

@@ -215,8 +215,8 @@ def test_the_api_never_touches_the_session(client, alice_client, alice_key):
     assert not response.cookies
     assert "Cookie" not in response.get("Vary", "")
     # A signed-in browser session authenticates nothing here.
-    unsigned = alice_client.post(
-        "/api/", {"Action": "GetCallerIdentity", "Version": STS_VERSION}, with_csrf=False
+    unsigned = alice_client.generic(
+        "POST", "/api/", f"Action=GetCallerIdentity&Version={STS_VERSION}", content_type=FORM
     )
     assert_error(unsigned, 403, "MissingAuthenticationToken", ns=STS_NS)
     assert not unsigned.cookies

@@ -1,0 +1,117 @@
+"""/api as a plain WSGI application: the answer of keys.api without Django's request cycle.
+
+An SDK's request needs none of what Django builds for a page: no HttpRequest with its
+QueryDicts, no URL resolving, no middleware, no HttpResponse. Under load that machinery was
+more than half of an API request's CPU (`bench/profile.py`), more than the signature check
+and the database together. So gunicorn's /api goes here, and this does what the API needs of
+Django's cycle, in the same order:
+
+- ``request_started`` and ``request_finished`` are sent, so that database connections are
+  checked and recycled (CONN_MAX_AGE, errors) exactly as for any Django request;
+- the request ID is taken or made as console.observability.RequestIdMiddleware does, and put
+  on every log line of the request;
+- the headers SecurityMiddleware would add are added, from the same settings; a request that
+  SecurityMiddleware would redirect to HTTPS goes to the full Django handler instead, which
+  redirects it (production exempts /api from that redirect, as SDKs do not follow it);
+- the body is bounded by DATA_UPLOAD_MAX_MEMORY_SIZE, as request.body is.
+
+What the answer is, keys.api decides, for both ways in: keys.api.endpoint (the Django view,
+used by the test client and runserver) and this application call the same
+:func:`keys.api.answer`. ``tests/console/test_wsgi.py`` checks that they answer alike.
+"""
+
+import re
+from collections.abc import Callable, Iterable
+from http import HTTPStatus
+from typing import Any
+
+from django.conf import settings
+from django.core import signals
+from django.core.exceptions import RequestDataTooBig
+
+from console.observability import new_request_id, request_id_var, valid_incoming_request_id
+
+from .api import answer
+
+type StartResponse = Callable[..., Any]
+type WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+
+_STATUS_LINES = {status.value: f"{status.value} {status.phrase}" for status in HTTPStatus}
+
+
+class ApiApplication:
+    """The WSGI application for /api. ``fallback`` is the Django handler that serves what
+    this one does not: requests that SecurityMiddleware would redirect to HTTPS."""
+
+    def __init__(self, fallback: WsgiApp) -> None:
+        self.fallback = fallback
+        self.redirect_exempt = [re.compile(r) for r in settings.SECURE_REDIRECT_EXEMPT]
+        headers = []
+        if settings.SECURE_CONTENT_TYPE_NOSNIFF:
+            headers.append(("X-Content-Type-Options", "nosniff"))
+        if settings.SECURE_REFERRER_POLICY:
+            policy = settings.SECURE_REFERRER_POLICY
+            if not isinstance(policy, str):
+                policy = ",".join(policy)
+            headers.append(("Referrer-Policy", policy))
+        if settings.SECURE_CROSS_ORIGIN_OPENER_POLICY:
+            headers.append(
+                ("Cross-Origin-Opener-Policy", settings.SECURE_CROSS_ORIGIN_OPENER_POLICY)
+            )
+        self.headers = headers
+        self.hsts: tuple[str, str] | None = None
+        if settings.SECURE_HSTS_SECONDS:
+            value = f"max-age={settings.SECURE_HSTS_SECONDS}"
+            if settings.SECURE_HSTS_INCLUDE_SUBDOMAINS:
+                value += "; includeSubDomains"
+            if settings.SECURE_HSTS_PRELOAD:
+                value += "; preload"
+            self.hsts = ("Strict-Transport-Security", value)
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        secure = _is_secure(environ)
+        if not secure and self._would_redirect(environ):
+            return self.fallback(environ, start_response)
+        incoming = environ.get("HTTP_X_REQUEST_ID", "")
+        request_id = incoming if valid_incoming_request_id(incoming) else new_request_id()
+        token = request_id_var.set(request_id)
+        signals.request_started.send(sender=self.__class__, environ=environ)
+        try:
+            answered = answer(environ, lambda: _read_body(environ), request_id)
+        finally:
+            signals.request_finished.send(sender=self.__class__)
+            request_id_var.reset(token)
+        headers = [*answered.headers, *self.headers, ("X-Request-ID", request_id)]
+        if secure and self.hsts:
+            headers.append(self.hsts)
+        start_response(_STATUS_LINES[answered.status], headers)
+        return [answered.body]
+
+    def _would_redirect(self, environ: dict[str, Any]) -> bool:
+        if not settings.SECURE_SSL_REDIRECT:
+            return False
+        path = environ.get("PATH_INFO", "").lstrip("/")
+        return not any(pattern.search(path) for pattern in self.redirect_exempt)
+
+
+def _is_secure(environ: dict[str, Any]) -> bool:
+    """HttpRequest.is_secure() on a bare environ: SECURE_PROXY_SSL_HEADER first."""
+    if settings.SECURE_PROXY_SSL_HEADER:
+        header, secure_value = settings.SECURE_PROXY_SSL_HEADER
+        value = environ.get(header)
+        if value is not None:
+            return value.split(",", 1)[0].strip() == secure_value
+    return environ.get("wsgi.url_scheme") == "https"
+
+
+def _read_body(environ: dict[str, Any]) -> bytes:
+    """request.body's rules: CONTENT_LENGTH bytes (none if it is missing or not a number),
+    refused past DATA_UPLOAD_MAX_MEMORY_SIZE."""
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    if limit is not None and length > limit:
+        raise RequestDataTooBig("Request body exceeded settings.DATA_UPLOAD_MAX_MEMORY_SIZE.")
+    return environ["wsgi.input"].read(length) if length > 0 else b""
