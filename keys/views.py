@@ -23,6 +23,7 @@ from . import keyfiles
 from .crypto import MaskedSecret
 from .exceptions import AccessKeyNotFound, KeyLimitExceeded
 from .forms import DeleteAccessKeyForm
+from .lookup import keys_of
 from .models import AccessKey
 from .secret_window import (
     close_secret_window,
@@ -38,7 +39,7 @@ from .services import (
 )
 
 PAGE = "keys/security_credentials.html"
-SECTION = "keys/security_credentials.html#access-keys-body"
+SECTION = "keys/_access_keys_body.html"
 LIMIT_MESSAGE = "You can have a maximum of two access keys (active or inactive) at a time."
 # What each action did, for the live region; an error also says what to do next.
 NOT_CREATED_AT_LIMIT = (
@@ -61,7 +62,7 @@ def _owned_key(request: HttpRequest, access_key_id: str) -> AccessKey:
 
 
 def _render(request: HttpRequest, *, status: int = 200, **extra: Any) -> HttpResponse:
-    access_keys = list(AccessKey.objects.for_owner(request.user))
+    access_keys = keys_of(request.user)
     context = {
         # Every name the template reads is always present: a failed variable lookup is
         # logged at DEBUG with the whole context, which may hold a secret.

@@ -110,7 +110,7 @@ def test_pages_need_a_signed_in_user(anonymous_client):
 
 def test_the_dashboard_shows_the_account_menu_and_security_status(alice_client, alice):
     page = alice_client.get("/iam/home").content.decode()
-    assert "<summary>Alice&#x27;s Account</summary>" in page
+    assert "<summary>Alice&#39;s Account</summary>" in page
     assert "My Security Credentials" in page and "Sign Out" in page
     assert "your root user has no active access keys" in page
     from tests.factories import make_access_key
@@ -133,7 +133,7 @@ def test_the_warning_comes_first_once_per_session(alice):
     for label in (
         "Continue to Security Credentials",
         "Get Started with IAM Users",
-        "Don&#x27;t show me this message again",
+        "Don&#39;t show me this message again",
     ):
         assert label in page
     response = client.post("/iam/security_credentials/warning", {})

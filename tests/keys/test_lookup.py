@@ -3,6 +3,7 @@
 import pytest
 from django.db.models.signals import post_init
 
+from console.compiled import forget_plans
 from keys import lookup
 from keys.models import AccessKey
 from keys.services import access_key_deactivate
@@ -52,10 +53,10 @@ def test_models_with_init_receivers_are_built_through_from_db(alice):
         seen.append(instance)
 
     post_init.connect(receiver, sender=AccessKey)
-    lookup._plan.cache_clear()
+    forget_plans()
     try:
         (access_key,) = lookup.account_keys_of(new_key.access_key.pk)
     finally:
         post_init.disconnect(receiver, sender=AccessKey)
-        lookup._plan.cache_clear()
+        forget_plans()
     assert seen == [access_key]

@@ -44,10 +44,10 @@ def test_the_secret_never_appears_in_any_log_line(alice, password, caplog, capsy
 
 
 def test_a_masked_secret_renders_but_never_shows_in_a_repr():
-    from django.template import Context, Template
+    from django.template import engines
 
     from keys.crypto import MaskedSecret
 
     secret = MaskedSecret("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
-    assert Template("{{ s }}").render(Context({"s": secret})) == secret
+    assert engines["jinja2"].from_string("{{ s }}").render({"s": secret}) == secret
     assert "wJalr" not in repr(secret) and "wJalr" not in repr({"s": secret})

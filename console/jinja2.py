@@ -1,0 +1,69 @@
+"""The Jinja2 environment the console's templates are written for.
+
+Pages were Django templates; on the credentials page, rendering was two thirds of a
+request's time (`bench/profile.py`), and Jinja2 compiles a template to Python once. The
+templates keep Django's pieces: ``url()`` is ``reverse``, ``static()`` the static files
+storage, ``htmx_script()`` django-htmx's tag, and the filters are Django's own ``date``,
+``timesince``, ``pluralize`` and ``truncatechars``. Django's Jinja2 backend adds
+``request``, ``csrf_input`` and ``csrf_token``, and runs the context processors in
+settings (``user``, ``messages``, ``csp_nonce``).
+
+An unknown name renders as nothing, as in a Django template, in development too (Django's
+backend would show it as ``{{ name }}`` under DEBUG).
+"""
+
+from functools import lru_cache
+from typing import Any
+
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.template import defaultfilters
+from django.templatetags.static import static as django_static
+from django.urls import get_script_prefix, reverse
+from django.utils import timezone
+from django_htmx.jinja import htmx_script
+from jinja2 import Environment, Undefined
+
+
+def url(name: str, *args: Any) -> str:
+    return _reverse(get_script_prefix(), name, args)
+
+
+@lru_cache(maxsize=4096)
+def _reverse(prefix: str, name: str, args: tuple[Any, ...]) -> str:
+    # A URL depends only on these while the URLconf stays the same: a page's links are
+    # reversed once per process, not once per render. Bounded (key IDs are in ``args``).
+    return reverse(name, args=args)
+
+
+@lru_cache(maxsize=256)
+def static(path: str) -> str:
+    return django_static(path)
+
+
+@receiver(setting_changed)
+def _forget_urls(*, setting: str, **kwargs: object) -> None:
+    if setting in ("ROOT_URLCONF", "STATIC_URL", "STORAGES", "FORCE_SCRIPT_NAME"):
+        _reverse.cache_clear()
+        static.cache_clear()
+
+
+def date(value: Any, arg: str | None = None) -> str:
+    """Django's ``date`` filter, on the value in the current time zone as a Django
+    template gives it (``expects_localtime``)."""
+    if value in (None, ""):
+        return ""
+    return defaultfilters.date(timezone.template_localtime(value), arg)
+
+
+def environment(**options: Any) -> Environment:
+    options["undefined"] = Undefined
+    env = Environment(**options)  # noqa: S701  # nosec B701 - Django's backend sets autoescape=True
+    env.globals.update(url=url, static=static, htmx_script=htmx_script)
+    env.filters.update(
+        date=date,
+        timesince=defaultfilters.timesince_filter,
+        pluralize=defaultfilters.pluralize,
+        truncatechars=defaultfilters.truncatechars,
+    )
+    return env

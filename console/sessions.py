@@ -1,0 +1,34 @@
+"""The console's session engine: Django's database sessions, with the row read compiled
+once (console/compiled.py).
+
+Loading the session is on every console request; through the ORM, compiling its ``.get()``
+cost more than the query. Everything else (signing, expiry, saving, cycling keys, flushing
+at sign-out) is Django's ``db`` backend unchanged, so a sign-out still ends the session in
+every worker at once: nothing is cached in a process.
+"""
+
+from django.contrib.sessions.backends import db
+from django.contrib.sessions.models import Session
+from django.utils import timezone
+
+from console.compiled import CompiledSelect, Quote
+
+
+def _live_session_sql(quote: Quote, tables: list[str]) -> str:
+    return f"WHERE {quote('session_key')} = %s AND {quote('expire_date')} > %s"
+
+
+_LIVE_SESSION = CompiledSelect([Session], _live_session_sql)
+
+
+class SessionStore(db.SessionStore):
+    def _get_session_from_db(self) -> Session | None:
+        # As db.SessionStore does it: the unexpired row with this key, or none (and then
+        # no key, so that a new one is made when the session is saved).
+        if self.session_key is not None:
+            now = _LIVE_SESSION.prepared(Session, "expire_date", timezone.now())
+            found = _LIVE_SESSION.first([self.session_key, now])
+            if found is not None:
+                return found[0]  # type: ignore[return-value]
+        self._session_key = None
+        return None
