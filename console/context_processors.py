@@ -1,8 +1,9 @@
 """Context processors of the console's Jinja2 templates (settings.TEMPLATES)."""
 
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
-from django.utils.functional import SimpleLazyObject
+from django.utils.functional import LazyObject, SimpleLazyObject, empty
 from django.utils.html import format_html
 
 
@@ -23,3 +24,17 @@ def csrf(request: HttpRequest) -> dict[str, object]:
             )
         ),
     }
+
+
+def user(request: HttpRequest) -> dict[str, object]:
+    """``user``, as django.contrib.auth's processor gives it, but the user itself rather
+    than the lazy object around it: every page's header reads it, and each read through
+    the lazy object costs a proxy call. (No ``perms``: no template asks for permissions.)"""
+    found = getattr(request, "user", None)
+    if found is None:
+        return {"user": AnonymousUser()}
+    if isinstance(found, LazyObject):
+        if found._wrapped is empty:
+            found._setup()
+        found = found._wrapped
+    return {"user": found}

@@ -12,13 +12,16 @@ An unknown name renders as nothing, as in a Django template, in development too 
 backend would show it as ``{{ name }}`` under DEBUG).
 """
 
+from collections.abc import Callable
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
+from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.template import defaultfilters
-from django.templatetags.static import static as django_static
+from django.templatetags.static import static
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django_htmx.jinja import htmx_script
@@ -36,24 +39,39 @@ def _reverse(prefix: str, name: str, args: tuple[Any, ...]) -> str:
     return reverse(name, args=args)
 
 
-@lru_cache(maxsize=256)
-def static(path: str) -> str:
-    return django_static(path)
-
-
 @receiver(setting_changed)
 def _forget_urls(*, setting: str, **kwargs: object) -> None:
     if setting in ("ROOT_URLCONF", "STATIC_URL", "STORAGES", "FORCE_SCRIPT_NAME"):
         _reverse.cache_clear()
-        static.cache_clear()
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _minute(d: datetime) -> str:
+    return f"{_MONTHS[d.month - 1]} {d.day}, {d.year:04d}, {d.hour:02d}:{d.minute:02d}"
+
+
+# The formats the templates use, written directly: Django's general formatter was a tenth
+# of the credentials page's time. tests/console/test_jinja2.py checks them against it.
+_FAST_FORMATS: dict[str, Callable[[datetime], str]] = {
+    "c": datetime.isoformat,
+    "M j, Y, H:i": _minute,
+    "M j, Y, H:i:s": lambda d: f"{_minute(d)}:{d.second:02d}",
+}
 
 
 def date(value: Any, arg: str | None = None) -> str:
     """Django's ``date`` filter, on the value in the current time zone as a Django
-    template gives it (``expects_localtime``)."""
+    template gives it (``expects_localtime``). The console speaks English only
+    (USE_I18N is off), so month names need no translation."""
     if value in (None, ""):
         return ""
-    return defaultfilters.date(timezone.template_localtime(value), arg)
+    value = timezone.template_localtime(value)
+    fast = _FAST_FORMATS.get(arg or "") if isinstance(value, datetime) else None
+    if fast is not None and not settings.USE_I18N:
+        return fast(value)
+    return defaultfilters.date(value, arg)
 
 
 def environment(**options: Any) -> Environment:

@@ -126,7 +126,7 @@ TEMPLATES = [
             "context_processors": [
                 "console.context_processors.csrf",
                 "django.template.context_processors.csp",
-                "django.contrib.auth.context_processors.auth",
+                "console.context_processors.user",
                 "django.contrib.messages.context_processors.messages",
             ],
         },

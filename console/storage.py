@@ -1,6 +1,9 @@
 """Static files: hashed, compressed names after `collectstatic`, plain names before it."""
 
+from django.conf import settings
 from whitenoise.storage import CompressedManifestStaticFilesStorage
+
+_MAX_REMEMBERED_URLS = 1024
 
 
 class ConsoleStaticStorage(CompressedManifestStaticFilesStorage):
@@ -15,3 +18,17 @@ class ConsoleStaticStorage(CompressedManifestStaticFilesStorage):
             return super().stored_name(name)
         except ValueError:
             return name
+
+    def url(self, name: str | None, force: bool = False) -> str:
+        """The URL of a static file, worked out once per name: the manifest is read when
+        the process starts and does not change under it, and every page links the same
+        few files (Django's own lookup was most of a ``static()`` call)."""
+        if force or settings.DEBUG or name is None:
+            return super().url(name, force)
+        urls = self.__dict__.setdefault("_remembered_urls", {})
+        found = urls.get(name)
+        if found is None:
+            found = super().url(name)
+            if len(urls) < _MAX_REMEMBERED_URLS:
+                urls[name] = found
+        return found
