@@ -37,3 +37,12 @@ def test_urls_and_static_files_are_djangos(settings) -> None:  # type: ignore[no
     assert static("console/console.css").endswith(".css")
     settings.STATIC_URL = "/assets/"
     assert static("console/console.css").startswith("/assets/console/console")
+
+
+def test_the_htmx_script_is_django_htmxs_with_the_pages_nonce() -> None:
+    from django_htmx.jinja import htmx_script
+
+    assert jinja2.htmx_script("a+b/c=") == htmx_script(nonce="a+b/c=")
+    assert jinja2.htmx_script('"><x') == htmx_script(nonce='"><x')
+    assert jinja2.htmx_script(None) == htmx_script()
+    assert jinja2.static("console/console.css") == static("console/console.css")
