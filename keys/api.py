@@ -17,8 +17,9 @@ import logging
 import re
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit
 
@@ -153,7 +154,7 @@ def answer(
         caller = _authenticate(
             signed,
             now=timezone.now(),
-            context=EventContext.from_environ(environ, channel=Channel.API),
+            environ=environ,
         )
         action, handler = _operation(service, params)
         result = handler(caller, params)
@@ -313,14 +314,22 @@ class Caller:
 
     access_key: AccessKey
     account_keys: list[AccessKey]
-    context: EventContext  # where the call came from, for the event history of its changes
+    environ: Mapping[str, Any] = field(repr=False)
 
     @property
     def owner(self) -> RootUser:
         return self.access_key.owner
 
+    @cached_property
+    def context(self) -> EventContext:
+        """Where the call came from, for the event history of its changes: worked out only
+        by the actions that change something."""
+        return EventContext.from_environ(self.environ, channel=Channel.API)
 
-def _authenticate(signed: sigv4.SignedRequest, *, now: datetime, context: EventContext) -> Caller:
+
+def _authenticate(
+    signed: sigv4.SignedRequest, *, now: datetime, environ: Mapping[str, Any]
+) -> Caller:
     """One query for the key, its owner and the owner's other key; the signature check; then
     the last-use record (one UPDATE at most). The sibling rides along in the same query so
     that no action needs a second read: ListAccessKeys and the ownership check of
@@ -346,7 +355,7 @@ def _authenticate(signed: sigv4.SignedRequest, *, now: datetime, context: EventC
     access_key_record_use(
         access_key=access_key, region=signed.region, service=signed.service, at=now
     )
-    return Caller(access_key=access_key, account_keys=account_keys, context=context)
+    return Caller(access_key=access_key, account_keys=account_keys, environ=environ)
 
 
 # ------------------------------------------------------------------------- dispatching
