@@ -1,6 +1,8 @@
 """Under gunicorn, /api goes through a lean handler; the console through the full stack."""
 
 import io
+import re
+from unittest import mock
 
 import pytest
 from botocore.auth import SigV4Auth
@@ -9,14 +11,14 @@ from botocore.credentials import Credentials
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 
-from console.wsgi import application
+from console.wsgi import ApiHandler, application
 from tests.factories import make_access_key
 
 pytestmark = pytest.mark.django_db
 BODY = b"Action=GetCallerIdentity&Version=2011-06-15"
 
 
-def call(path: str, *, headers: dict[str, str], body: bytes = b"", method: str = "POST"):  # type: ignore[no-untyped-def]
+def call(path: str, *, headers: dict[str, str], body: bytes = b"", method: str = "POST", app=None):  # type: ignore[no-untyped-def]
     environ = {
         "REQUEST_METHOD": method,
         "PATH_INFO": path,
@@ -37,11 +39,12 @@ def call(path: str, *, headers: dict[str, str], body: bytes = b"", method: str =
         response_headers.extend(pairs)
 
     # As Django's test client does: the test's transaction holds the connection, so the
-    # handler must not recycle it between requests.
+    # handlers must not recycle it between requests.
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
     try:
-        content = b"".join(application(environ, start_response))
+        with mock.patch("keys.api_wsgi.close_old_connections", lambda: None):
+            content = b"".join((app or application)(environ, start_response))
     finally:
         request_started.connect(close_old_connections)
         request_finished.connect(close_old_connections)
@@ -72,3 +75,69 @@ def test_console_pages_keep_the_full_stack(db):
     status, headers, _ = call("/signin", headers={}, method="GET")
     assert status.startswith("200")
     assert "Content-Security-Policy" in headers and "csrftoken" in headers.get("Set-Cookie", "")
+
+
+def _signed(new_key, body: bytes = BODY) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    credentials = Credentials(new_key.access_key.access_key_id, new_key.secret_access_key)
+    request = AWSRequest(
+        method="POST",
+        url="http://127.0.0.1:8000/api",
+        data=body,
+        headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"},
+    )
+    SigV4Auth(credentials, "sts", "us-east-1").add_auth(request)
+    return {"Host": "127.0.0.1:8000", **dict(request.headers.items())}
+
+
+def _same_but_ids(body: bytes) -> bytes:
+    return re.sub(rb"<RequestId>[^<]+</RequestId>", b"<RequestId/>", body)
+
+
+@pytest.mark.parametrize(
+    ("method", "body", "extra"),
+    [
+        ("POST", BODY, {}),  # signed: 200
+        ("PUT", BODY, {}),  # 405 with Allow
+        ("POST", b"Action=GetCallerIdentity&Version=2011-06-15", {"unsigned": True}),  # 403
+        ("POST", b"Action=Nope&Version=2011-06-15", {}),  # signed, unknown action: 400
+        ("POST", b"x" * 3_000_000, {"unsigned": True}),  # 413
+    ],
+)
+def test_the_lean_application_answers_as_the_django_view(alice, method, body, extra):
+    """Status, headers and body of the same request through the lean application and
+    through Django's handler with the API's middleware (RequestId, Security), which served
+    /api before: only the request IDs differ."""
+    headers = {"Host": "127.0.0.1:8000", "Content-Type": "application/x-www-form-urlencoded"}
+    if not extra:
+        headers = _signed(make_access_key(alice), body)
+    lean = call("/api", headers=dict(headers), body=body, method=method)
+    django = call("/api", headers=dict(headers), body=body, method=method, app=ApiHandler())
+    assert lean[0] == django[0]
+    assert _same_but_ids(lean[2]) == _same_but_ids(django[2])
+    ignored = {"x-amzn-RequestId", "X-Request-ID"}
+    assert {k: v for k, v in lean[1].items() if k not in ignored} == {
+        k: v for k, v in django[1].items() if k not in ignored
+    }
+
+
+def test_https_redirects_are_left_to_django(db, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    settings.SECURE_REDIRECT_EXEMPT = []
+    from keys.api_wsgi import ApiApplication
+
+    # Built after the settings change, as a server started with them builds it.
+    lean = ApiApplication(fallback=ApiHandler())
+    status, headers, _ = call("/api", headers={"Host": "127.0.0.1:8000"}, body=BODY, app=lean)
+    assert status.startswith("301") and headers["Location"] == "https://127.0.0.1:8000/api"
+
+
+def test_hsts_on_secure_requests(alice, settings):
+    settings.SECURE_HSTS_SECONDS = 3600
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    from keys.api_wsgi import ApiApplication
+
+    lean = ApiApplication(fallback=ApiHandler())
+    environ_headers = {"X-Forwarded-Proto": "https", **_signed(make_access_key(alice))}
+    status, headers, _ = call("/api", headers=environ_headers, body=BODY, app=lean)
+    assert status.startswith("200")
+    assert headers["Strict-Transport-Security"] == "max-age=3600"
