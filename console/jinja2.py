@@ -26,7 +26,8 @@ from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.html import escape
 from django_htmx.jinja import htmx_script as django_htmx_script
-from jinja2 import Environment, Undefined
+from jinja2 import Environment, Undefined, pass_context
+from jinja2.runtime import Context
 from markupsafe import Markup
 
 
@@ -87,17 +88,29 @@ _FAST_FORMATS: dict[str, Callable[[datetime], str]] = {
 }
 
 
-def date(value: Any, arg: str | None = None) -> str:
+@pass_context
+def date(context: Context, value: Any, arg: str | None = None) -> str:
     """Django's ``date`` filter, on the value in the current time zone as a Django
-    template gives it (``expects_localtime``). The console speaks English only
+    template gives it (``expects_localtime``); that zone is looked up once per render (see
+    :func:`current_timezone`), not once per date. The console speaks English only
     (USE_I18N is off), so month names need no translation."""
-    if value in (None, ""):
+    if value is None or value == "":
         return ""
-    value = timezone.template_localtime(value)
+    zone = context.get("current_timezone")
+    if zone is not None and isinstance(value, datetime) and value.tzinfo is not None:
+        if settings.USE_TZ and getattr(value, "convert_to_local_time", True):
+            value = value.astimezone(zone)
+    else:
+        value = timezone.template_localtime(value)
     fast = _FAST_FORMATS.get(arg or "") if isinstance(value, datetime) else None
     if fast is not None and not settings.USE_I18N:
         return fast(value)
     return defaultfilters.date(value, arg)
+
+
+def current_timezone(request: Any) -> dict[str, object]:
+    """Context processor: the current time zone, for :func:`date`."""
+    return {"current_timezone": timezone.get_current_timezone()}
 
 
 def environment(**options: Any) -> Environment:
