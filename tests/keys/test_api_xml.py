@@ -1,6 +1,7 @@
 """The API's XML writer gives, byte for byte, what ElementTree writes for the same content."""
 
 import xml.etree.ElementTree as ET  # nosec B405 - the reference writer, and a parser of our own output
+from datetime import UTC, datetime, timedelta, timezone
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -68,3 +69,12 @@ def test_an_action_without_result_has_only_metadata() -> None:
         b"<ResponseMetadata><RequestId>r-2</RequestId></ResponseMetadata>"
         b"</DeleteAccessKeyResponse>"
     )
+
+
+@given(moment=st.datetimes(timezones=st.sampled_from([UTC, timezone(timedelta(hours=-7))])))
+def test_timestamps_are_awss_utc_form(moment: datetime) -> None:
+    text = api_xml.iso8601(moment)
+    assert datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC) == moment.astimezone(
+        UTC
+    ).replace(microsecond=0)
+    assert len(text) == 20
