@@ -1,8 +1,25 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from . import api, views
+from .ids import ACCESS_KEY_ID_PATTERN
 
-KEY = "iam/security_credentials/access-keys/<str:access_key_id>"
+
+class AccessKeyIdConverter:
+    """Only what could be one of our key IDs reaches a view: anything else is a 404 from
+    the URL resolver, before any query (PostgreSQL refuses text with NUL bytes, for one)."""
+
+    regex = ACCESS_KEY_ID_PATTERN.pattern.removeprefix("^").removesuffix("$")
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(AccessKeyIdConverter, "access_key_id")
+
+KEY = "iam/security_credentials/access-keys/<access_key_id:access_key_id>"
 
 urlpatterns = [
     path("iam/security_credentials", views.security_credentials, name="security_credentials"),

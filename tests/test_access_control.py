@@ -25,7 +25,7 @@ def all_routes(resolver: URLResolver | None = None, prefix: str = "") -> list[st
 
 def test_the_walk_covers_every_route():
     routes = set(all_routes())
-    assert "iam/security_credentials/access-keys/<str:access_key_id>/delete" in routes
+    assert "iam/security_credentials/access-keys/<access_key_id:access_key_id>/delete" in routes
     assert len(routes) >= 15
 
 
@@ -36,11 +36,11 @@ def test_another_account_gets_404_or_its_own_data_only(mallory_client, alice, me
     for route in all_routes():
         if route in PUBLIC or route == "signout":  # signing out would end the walk early
             continue
-        url = "/" + route.replace("<str:access_key_id>", key.access_key_id)
+        url = "/" + route.replace("<access_key_id:access_key_id>", key.access_key_id)
         data = {"confirmation": key.access_key_id}
         response = getattr(mallory_client, method)(url, data)
         body = b"".join(response.streaming_content) if response.streaming else response.content
-        if "<str:access_key_id>" in route:
+        if "<access_key_id:access_key_id>" in route:
             assert response.status_code in (404, 405), (method, url, response.status_code)
         assert key.access_key_id.encode() not in body, (method, url)
         assert new_key.secret_access_key.encode() not in body, (method, url)
@@ -54,7 +54,7 @@ def test_an_anonymous_visitor_is_sent_to_sign_in(anonymous_client, alice, method
     for route in all_routes():
         if route in PUBLIC:
             continue
-        url = "/" + route.replace("<str:access_key_id>", key.access_key_id)
+        url = "/" + route.replace("<access_key_id:access_key_id>", key.access_key_id)
         response = getattr(anonymous_client, method)(url, {"confirmation": key.access_key_id})
         if response.status_code == 405:
             continue
