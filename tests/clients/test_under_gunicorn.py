@@ -1,0 +1,107 @@
+"""boto3 and the AWS CLI against the console as `make run` serves it: gunicorn, whose /api
+is the lean WSGI application (keys/api_wsgi.py), not the Django view the live server runs."""
+
+import json
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from tests.servers import Account, Database, Gunicorn, gunicorns, new_account, sqlite_database
+
+from .test_awscli import AWS_CLI
+
+pytestmark = pytest.mark.xdist_group("servers")
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Database, Gunicorn]]:
+    tmp = tmp_path_factory.mktemp("served")
+    with sqlite_database(tmp) as database, gunicorns(database, tmp) as (server,):
+        yield database, server
+
+
+@pytest.fixture
+def account(served: tuple[Database, Gunicorn]) -> Account:
+    return new_account(*served)
+
+
+def _client(server: Gunicorn, service: str, credentials: tuple[str, str]):  # type: ignore[no-untyped-def]
+    return boto3.session.Session().client(
+        service,
+        endpoint_url=f"{server.url}/api",
+        region_name="us-east-1",
+        aws_access_key_id=credentials[0],
+        aws_secret_access_key=credentials[1],
+        config=Config(retries={"total_max_attempts": 1}, connect_timeout=5, read_timeout=20),
+    )
+
+
+def test_boto3_runs_the_whole_key_lifecycle(served, account):  # type: ignore[no-untyped-def]
+    database, server = served
+    signing = account.browser.create_key_with_secret()
+    sts, iam = _client(server, "sts", signing), _client(server, "iam", signing)
+
+    identity = sts.get_caller_identity()
+    assert identity["Account"] == account.account_id
+    assert identity["Arn"] == f"arn:aws:iam::{account.account_id}:root"
+
+    created = iam.create_access_key()["AccessKey"]
+    listed = iam.list_access_keys()["AccessKeyMetadata"]
+    assert [k["AccessKeyId"] for k in listed] == [signing[0], created["AccessKeyId"]]
+    with pytest.raises(ClientError) as refused:
+        iam.create_access_key()
+    assert refused.value.response["Error"]["Code"] == "LimitExceeded"
+
+    new_sts = _client(server, "sts", (created["AccessKeyId"], created["SecretAccessKey"]))
+    assert new_sts.get_caller_identity()["Account"] == account.account_id
+    iam.update_access_key(AccessKeyId=created["AccessKeyId"], Status="Inactive")
+    with pytest.raises(ClientError) as inactive:
+        new_sts.get_caller_identity()
+    assert inactive.value.response["Error"]["Code"] == "InvalidClientTokenId"
+    iam.delete_access_key(AccessKeyId=created["AccessKeyId"])
+
+    last_used = iam.get_access_key_last_used(AccessKeyId=signing[0])["AccessKeyLastUsed"]
+    assert last_used["ServiceName"] == "iam" and last_used["Region"] == "us-east-1"
+    keys = database.access_keys(account.account_id)
+    assert [k["access_key_id"] for k in keys] == [signing[0]]
+
+    wrong = _client(server, "sts", (signing[0], "x" * 40))
+    with pytest.raises(ClientError) as mismatch:
+        wrong.get_caller_identity()
+    assert mismatch.value.response["Error"]["Code"] == "SignatureDoesNotMatch"
+
+
+def test_the_aws_cli_signs_against_it(served, account, tmp_path: Path):  # type: ignore[no-untyped-def]
+    _, server = served
+    access_key_id, secret = account.browser.create_key_with_secret()
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "AWS_CONFIG_FILE": str(tmp_path / "config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "credentials"),
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_MAX_ATTEMPTS": "1",
+        "AWS_ACCESS_KEY_ID": access_key_id,
+        "AWS_SECRET_ACCESS_KEY": secret,
+    }
+    for command in (["sts", "get-caller-identity"], ["iam", "list-access-keys"]):
+        completed = subprocess.run(  # noqa: S603 - Debian's AWS CLI, fixed arguments
+            [AWS_CLI, *command, "--output", "json", "--endpoint-url", f"{server.url}/api"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert completed.returncode == 0, completed.stderr
+        answer = json.loads(completed.stdout)
+        if command[0] == "sts":
+            assert answer["Account"] == account.account_id
+        else:
+            assert [k["AccessKeyId"] for k in answer["AccessKeyMetadata"]] == [access_key_id]
