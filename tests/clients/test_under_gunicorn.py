@@ -1,8 +1,6 @@
 """boto3 and the AWS CLI against the console as `make run` serves it: gunicorn, whose /api
 is the lean WSGI application (keys/api_wsgi.py), not the Django view the live server runs."""
 
-import json
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +11,7 @@ from botocore.exceptions import ClientError
 
 from tests.servers import Account, Database, Gunicorn, gunicorns, new_account, sqlite_database
 
-from .test_awscli import AWS_CLI
+from .test_awscli import AWS_CLI, AwsCli
 
 pytestmark = pytest.mark.xdist_group("servers")
 
@@ -78,30 +76,9 @@ def test_boto3_runs_the_whole_key_lifecycle(served, account):  # type: ignore[no
 
 def test_the_aws_cli_signs_against_it(served, account, tmp_path: Path):  # type: ignore[no-untyped-def]
     _, server = served
-    access_key_id, secret = account.browser.create_key_with_secret()
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "HOME": str(tmp_path),
-        "AWS_CONFIG_FILE": str(tmp_path / "config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "credentials"),
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_MAX_ATTEMPTS": "1",
-        "AWS_ACCESS_KEY_ID": access_key_id,
-        "AWS_SECRET_ACCESS_KEY": secret,
-    }
-    for command in (["sts", "get-caller-identity"], ["iam", "list-access-keys"]):
-        completed = subprocess.run(  # noqa: S603 - Debian's AWS CLI, fixed arguments
-            [AWS_CLI, *command, "--output", "json", "--endpoint-url", f"{server.url}/api"],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-        assert completed.returncode == 0, completed.stderr
-        answer = json.loads(completed.stdout)
-        if command[0] == "sts":
-            assert answer["Account"] == account.account_id
-        else:
-            assert [k["AccessKeyId"] for k in answer["AccessKeyMetadata"]] == [access_key_id]
+    credentials = account.browser.create_key_with_secret()
+    aws = AwsCli(AWS_CLI, tmp_path / "home", f"{server.url}/api")
+    identity = aws.json("sts", "get-caller-identity", credentials=credentials)
+    assert identity["Account"] == account.account_id
+    listed = aws.json("iam", "list-access-keys", credentials=credentials)["AccessKeyMetadata"]
+    assert [k["AccessKeyId"] for k in listed] == [credentials[0]]
