@@ -5,6 +5,7 @@ from collections.abc import Callable
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
+from django.utils import timezone
 from django.utils.functional import LazyObject, empty
 from django.utils.html import escape, format_html
 
@@ -58,3 +59,8 @@ def user(request: HttpRequest) -> dict[str, object]:
             found._setup()
         found = found._wrapped
     return {"user": found}
+
+
+def current_timezone(request: HttpRequest) -> dict[str, object]:
+    """The current time zone, looked up once per render for console.jinja2's ``date``."""
+    return {"current_timezone": timezone.get_current_timezone()}

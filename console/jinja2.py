@@ -92,7 +92,7 @@ _FAST_FORMATS: dict[str, Callable[[datetime], str]] = {
 def date(context: Context, value: Any, arg: str | None = None) -> str:
     """Django's ``date`` filter, on the value in the current time zone as a Django
     template gives it (``expects_localtime``); that zone is looked up once per render (see
-    :func:`current_timezone`), not once per date. The console speaks English only
+    console.context_processors.current_timezone), not once per date. The console speaks English only
     (USE_I18N is off), so month names need no translation."""
     if value is None or value == "":
         return ""
@@ -106,11 +106,6 @@ def date(context: Context, value: Any, arg: str | None = None) -> str:
     if fast is not None and not settings.USE_I18N:
         return fast(value)
     return defaultfilters.date(value, arg)
-
-
-def current_timezone(request: Any) -> dict[str, object]:
-    """Context processor: the current time zone, for :func:`date`."""
-    return {"current_timezone": timezone.get_current_timezone()}
 
 
 def environment(**options: Any) -> Environment:

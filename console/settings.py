@@ -127,7 +127,7 @@ TEMPLATES = [
                 "console.context_processors.csrf",
                 "django.template.context_processors.csp",
                 "console.context_processors.user",
-                "console.jinja2.current_timezone",
+                "console.context_processors.current_timezone",
                 "django.contrib.messages.context_processors.messages",
             ],
         },

@@ -13,6 +13,10 @@ class ConsoleStaticStorage(CompressedManifestStaticFilesStorage):
 
     manifest_strict = False
 
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self._remembered_urls: dict[str, str] = {}
+
     def stored_name(self, name: str) -> str:
         try:
             return super().stored_name(name)
@@ -25,10 +29,9 @@ class ConsoleStaticStorage(CompressedManifestStaticFilesStorage):
         few files (Django's own lookup was most of a ``static()`` call)."""
         if force or settings.DEBUG or name is None:
             return super().url(name, force)
-        urls = self.__dict__.setdefault("_remembered_urls", {})
-        found = urls.get(name)
+        found = self._remembered_urls.get(name)
         if found is None:
             found = super().url(name)
-            if len(urls) < _MAX_REMEMBERED_URLS:
-                urls[name] = found
+            if len(self._remembered_urls) < _MAX_REMEMBERED_URLS:
+                self._remembered_urls[name] = found
         return found

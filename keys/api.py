@@ -15,7 +15,6 @@ CSRF-exempt and never reads or writes the session.
 
 import logging
 import re
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -33,6 +32,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from accounts.events import Channel, EventContext
 from accounts.models import RootUser
+from console.observability import new_request_id
 
 from . import api_xml, sigv4
 from .api_xml import Fields, iso8601
@@ -121,7 +121,7 @@ def endpoint(request: HttpRequest) -> HttpResponse:
     as the lean WSGI application that serves /api under gunicorn."""
     # The ID that RequestIdMiddleware put on every log line of this request, so that an SDK
     # error's RequestId leads straight to the server's logs.
-    request_id = getattr(request, "request_id", None) or str(uuid.uuid4())
+    request_id = getattr(request, "request_id", None) or new_request_id()
     return _http_response(answer(request.META, lambda: request.body, request_id))
 
 
@@ -139,7 +139,7 @@ def answer(
                 f"The HTTP method {method} is not allowed; the Query API takes GET and POST.",
                 status=405,
             )
-        body = _read_body(read_body)
+        body = _bounded_body(read_body)
         params = _read_params(environ, body)
         if params.get("Version") == STS.version:
             service = STS
@@ -198,8 +198,8 @@ def service_failure_response(
 
 
 def _http_response(answered: ApiResponse) -> HttpResponse:
-    response = HttpResponse(answered.body, status=answered.status, content_type="text/xml")
-    for name, value in answered.headers:
+    response = HttpResponse(answered.body, status=answered.status)
+    for name, value in answered.headers:  # Content-Type among them
         response[name] = value
     return response
 
@@ -233,7 +233,7 @@ def _error(error: ApiError, service: Service, request_id: str) -> ApiResponse:
 # ------------------------------------------------------------------ request and caller
 
 
-def _read_body(read_body: Callable[[], bytes]) -> bytes:
+def _bounded_body(read_body: Callable[[], bytes]) -> bytes:
     try:
         return read_body()
     except RequestDataTooBig:

@@ -13,9 +13,10 @@ Django's cycle, in the same order:
   cost 6% of an API request;
 - the request ID is taken or made as console.observability.RequestIdMiddleware does, and put
   on every log line of the request;
-- the headers SecurityMiddleware would add are added, from the same settings; a request that
-  SecurityMiddleware would redirect to HTTPS goes to the full Django handler instead, which
-  redirects it (production exempts /api from that redirect, as SDKs do not follow it);
+- the headers SecurityMiddleware adds are added, as SecurityMiddleware itself works them out
+  at start-up; a request that it would redirect to HTTPS goes to the full Django handler
+  instead, which redirects it (production exempts /api from that redirect, as SDKs do not
+  follow it);
 - the body is bounded by DATA_UPLOAD_MAX_MEMORY_SIZE, as request.body is.
 
 What the answer is, keys.api decides, for both ways in: keys.api.endpoint (the Django view,
@@ -23,7 +24,6 @@ used by the test client and runserver) and this application call the same
 :func:`keys.api.answer`. ``tests/console/test_wsgi.py`` checks that they answer alike.
 """
 
-import re
 from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import Any
@@ -31,6 +31,8 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import close_old_connections
+from django.http import HttpRequest, HttpResponse
+from django.middleware.security import SecurityMiddleware
 
 from console.observability import new_request_id, request_id_var, valid_incoming_request_id
 
@@ -40,6 +42,7 @@ type StartResponse = Callable[..., Any]
 type WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 _STATUS_LINES = {status.value: f"{status.value} {status.phrase}" for status in HTTPStatus}
+_PATHS = ("api", "api/")  # as SecurityMiddleware matches them: without the leading slash
 
 
 class ApiApplication:
@@ -48,31 +51,20 @@ class ApiApplication:
 
     def __init__(self, fallback: WsgiApp) -> None:
         self.fallback = fallback
-        headers = []
-        if settings.SECURE_CONTENT_TYPE_NOSNIFF:
-            headers.append(("X-Content-Type-Options", "nosniff"))
-        if settings.SECURE_REFERRER_POLICY:
-            policy = settings.SECURE_REFERRER_POLICY
-            if not isinstance(policy, str):
-                policy = ",".join(policy)
-            headers.append(("Referrer-Policy", policy))
-        if settings.SECURE_CROSS_ORIGIN_OPENER_POLICY:
-            headers.append(
-                ("Cross-Origin-Opener-Policy", settings.SECURE_CROSS_ORIGIN_OPENER_POLICY)
-            )
-        self.headers = headers
-        self.hsts: tuple[str, str] | None = None
-        if settings.SECURE_HSTS_SECONDS:
-            value = f"max-age={settings.SECURE_HSTS_SECONDS}"
-            if settings.SECURE_HSTS_INCLUDE_SUBDOMAINS:
-                value += "; includeSubDomains"
-            if settings.SECURE_HSTS_PRELOAD:
-                value += "; preload"
-            self.hsts = ("Strict-Transport-Security", value)
+        # What SecurityMiddleware does depends on the settings and on whether the request
+        # is secure, nothing else: worked out once, by SecurityMiddleware itself.
+        security = SecurityMiddleware(lambda request: HttpResponse())
+        self.redirects_insecure = security.redirect and not all(
+            any(pattern.search(path) for pattern in security.redirect_exempt) for path in _PATHS
+        )
+        self.security_headers = {
+            secure: _headers_added_by(security, secure=secure) for secure in (False, True)
+        }
+        self.proxy_ssl_header = settings.SECURE_PROXY_SSL_HEADER
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        secure = _is_secure(environ)
-        if not secure and self._would_redirect(environ):
+        secure = self._is_secure(environ)
+        if self.redirects_insecure and not secure:
             return self.fallback(environ, start_response)
         incoming = environ.get("HTTP_X_REQUEST_ID", "")
         request_id = incoming if valid_incoming_request_id(incoming) else new_request_id()
@@ -83,27 +75,30 @@ class ApiApplication:
         finally:
             close_old_connections()
             request_id_var.reset(token)
-        headers = [*answered.headers, *self.headers, ("X-Request-ID", request_id)]
-        if secure and self.hsts:
-            headers.append(self.hsts)
+        headers = [
+            *answered.headers,
+            *self.security_headers[secure],
+            ("X-Request-ID", request_id),
+        ]
         start_response(_STATUS_LINES[answered.status], headers)
         return [answered.body]
 
-    def _would_redirect(self, environ: dict[str, Any]) -> bool:
-        if not settings.SECURE_SSL_REDIRECT:
-            return False
-        path = environ.get("PATH_INFO", "").lstrip("/")
-        return not any(re.search(pattern, path) for pattern in settings.SECURE_REDIRECT_EXEMPT)
+    def _is_secure(self, environ: dict[str, Any]) -> bool:
+        """HttpRequest.is_secure() on a bare environ: SECURE_PROXY_SSL_HEADER first."""
+        if self.proxy_ssl_header:
+            header, secure_value = self.proxy_ssl_header
+            value = environ.get(header)
+            if value is not None:
+                return value.split(",", 1)[0].strip() == secure_value
+        return environ.get("wsgi.url_scheme") == "https"
 
 
-def _is_secure(environ: dict[str, Any]) -> bool:
-    """HttpRequest.is_secure() on a bare environ: SECURE_PROXY_SSL_HEADER first."""
-    if settings.SECURE_PROXY_SSL_HEADER:
-        header, secure_value = settings.SECURE_PROXY_SSL_HEADER
-        value = environ.get(header)
-        if value is not None:
-            return value.split(",", 1)[0].strip() == secure_value
-    return environ.get("wsgi.url_scheme") == "https"
+def _headers_added_by(security: SecurityMiddleware, *, secure: bool) -> list[tuple[str, str]]:
+    probe = HttpRequest()
+    probe.is_secure = lambda: secure  # type: ignore[method-assign]
+    response = HttpResponse()
+    added_to = security.process_response(probe, HttpResponse())
+    return [(name, value) for name, value in added_to.items() if name not in response]
 
 
 def _read_body(environ: dict[str, Any]) -> bytes:

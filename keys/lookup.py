@@ -13,16 +13,29 @@ from console.compiled import CompiledSelect, Quote
 from .models import AccessKey
 
 
+def _owner_column(quote: Quote) -> str:
+    return quote(AccessKey._meta.get_field("owner").column)
+
+
+def _in_model_order(quote: Quote, keys: str) -> str:
+    """ORDER BY the model's Meta.ordering, as AccessKey.objects.for_owner() sorts."""
+    terms = []
+    for name in AccessKey._meta.ordering:
+        column = quote(AccessKey._meta.get_field(name.removeprefix("-")).column)
+        terms.append(f"{keys}.{column}" + (" DESC" if name.startswith("-") else ""))
+    return "ORDER BY " + ", ".join(terms)
+
+
 def _account_keys_sql(quote: Quote, tables: list[str]) -> str:
     # At most two rows, each with its owner, through the primary key and the (owner, slot)
     # unique index. Quoted names from the models' metadata only; the key ID is a parameter.
     keys, users = tables
-    owner, key_id = quote("owner_id"), quote(AccessKey._meta.pk.column)
+    owner, key_id = _owner_column(quote), quote(AccessKey._meta.pk.column)
     user_pk = quote(get_user_model()._meta.pk.column)
     return (
         f"INNER JOIN {users} ON {users}.{user_pk} = {keys}.{owner} "  # noqa: S608  # nosec B608
         f"WHERE {keys}.{owner} = (SELECT {owner} FROM {keys} WHERE {key_id} = %s) "
-        f"ORDER BY {keys}.{quote('created_at')}, {keys}.{quote('slot')}"
+        + _in_model_order(quote, keys)
     )
 
 
@@ -43,10 +56,7 @@ def account_keys_of(access_key_id: str) -> list[AccessKey]:
 
 def _owner_keys_sql(quote: Quote, tables: list[str]) -> str:
     (keys,) = tables
-    return (
-        f"WHERE {keys}.{quote('owner_id')} = %s "
-        f"ORDER BY {keys}.{quote('created_at')}, {keys}.{quote('slot')}"
-    )
+    return f"WHERE {keys}.{_owner_column(quote)} = %s " + _in_model_order(quote, keys)
 
 
 _OWNER_KEYS = CompiledSelect([AccessKey], _owner_keys_sql)

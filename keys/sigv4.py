@@ -259,9 +259,7 @@ def _build(
         )
     signed_headers = tuple(auth.signed_headers.split(";"))
     if not all(signed_headers):
-        raise IncompleteSignature(
-            f"SignedHeaders is malformed: '{_clip(auth.signed_headers)}'."
-        )
+        raise IncompleteSignature(f"SignedHeaders is malformed: '{_clip(auth.signed_headers)}'.")
     if "host" not in signed_headers:
         # AWS answers this before looking at the signature: an unsigned Host
         # would let a signature be replayed against another endpoint.
@@ -389,9 +387,7 @@ def remove_dot_segments(path: str) -> str:
     return first + "/".join(output) + last
 
 
-def canonical_query(
-    query: Iterable[tuple[bytes, bytes]], *, exclude: Container[bytes] = ()
-) -> str:
+def canonical_query(query: Iterable[tuple[bytes, bytes]], *, exclude: Container[bytes] = ()) -> str:
     encoded = sorted(
         (quote(name, safe=""), quote(value, safe=""))
         for name, value in query

@@ -1,20 +1,15 @@
 from django.urls import path, register_converter
+from django.urls.converters import StringConverter
 
 from . import api, views
 from .ids import ACCESS_KEY_ID_PATTERN
 
 
-class AccessKeyIdConverter:
+class AccessKeyIdConverter(StringConverter):
     """Only what could be one of our key IDs reaches a view: anything else is a 404 from
     the URL resolver, before any query (PostgreSQL refuses text with NUL bytes, for one)."""
 
     regex = ACCESS_KEY_ID_PATTERN.pattern.removeprefix("^").removesuffix("$")
-
-    def to_python(self, value: str) -> str:
-        return value
-
-    def to_url(self, value: str) -> str:
-        return value
 
 
 register_converter(AccessKeyIdConverter, "access_key_id")
@@ -23,9 +18,7 @@ KEY = "iam/security_credentials/access-keys/<access_key_id:access_key_id>"
 
 urlpatterns = [
     path("iam/security_credentials", views.security_credentials, name="security_credentials"),
-    path(
-        "iam/security_credentials/access-keys/create", views.create, name="access_key_create"
-    ),
+    path("iam/security_credentials/access-keys/create", views.create, name="access_key_create"),
     path(f"{KEY}/created", views.created, name="access_key_created"),
     path(f"{KEY}/rootkey.csv", views.download_rootkey, name="access_key_download"),
     path(f"{KEY}/cli.csv", views.download_cli, name="access_key_download_cli"),

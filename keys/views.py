@@ -64,8 +64,8 @@ def _owned_key(request: HttpRequest, access_key_id: str) -> AccessKey:
 def _render(request: HttpRequest, *, status: int = 200, **extra: Any) -> HttpResponse:
     access_keys = keys_of(request.user)
     context = {
-        # Every name the template reads is always present: a failed variable lookup is
-        # logged at DEBUG with the whole context, which may hold a secret.
+        # Every name the section reads, always given: the one list of what it can show
+        # (Jinja2 would render a forgotten one as nothing, without a word).
         "created_key": None,
         "secret_access_key": None,  # nosec B105
         "show_secret": False,  # nosec B105

@@ -5,14 +5,12 @@ import re
 from unittest import mock
 
 import pytest
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 
 from console.wsgi import ApiHandler, application
 from tests.factories import make_access_key
+from tests.servers import signed_api_request
 
 pytestmark = pytest.mark.django_db
 BODY = b"Action=GetCallerIdentity&Version=2011-06-15"
@@ -51,19 +49,22 @@ def call(path: str, *, headers: dict[str, str], body: bytes = b"", method: str =
     return status[0], dict(response_headers), content
 
 
+def _signed(new_key, action: str = "GetCallerIdentity", path: str = "/api"):  # type: ignore[no-untyped-def]
+    """(body, headers) of an STS call signed by botocore, as an SDK sends it."""
+    body, headers = signed_api_request(
+        url=f"http://127.0.0.1:8000{path}",
+        access_key_id=new_key.access_key.access_key_id,
+        secret=new_key.secret_access_key,
+        params={"Action": action},
+        service="sts",
+    )
+    return body, {"Host": "127.0.0.1:8000", **headers}
+
+
 @pytest.mark.parametrize("path", ["/api", "/api/"])
 def test_the_api_answers_through_the_lean_handler(alice, path):
-    new_key = make_access_key(alice)
-    credentials = Credentials(new_key.access_key.access_key_id, new_key.secret_access_key)
-    request = AWSRequest(
-        method="POST",
-        url=f"http://127.0.0.1:8000{path}",
-        data=BODY,
-        headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"},
-    )
-    SigV4Auth(credentials, "sts", "us-east-1").add_auth(request)
-    signed = {"Host": "127.0.0.1:8000", **dict(request.headers.items())}
-    status, headers, content = call(path, headers=signed, body=BODY)
+    body, signed = _signed(make_access_key(alice), path=path)
+    status, headers, content = call(path, headers=signed, body=body)
     assert status.startswith("200"), content
     assert f"<Account>{alice.account_id}</Account>".encode() in content
     assert "Set-Cookie" not in headers and "Content-Security-Policy" not in headers
@@ -77,39 +78,29 @@ def test_console_pages_keep_the_full_stack(db):
     assert "Content-Security-Policy" in headers and "csrftoken" in headers.get("Set-Cookie", "")
 
 
-def _signed(new_key, body: bytes = BODY) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    credentials = Credentials(new_key.access_key.access_key_id, new_key.secret_access_key)
-    request = AWSRequest(
-        method="POST",
-        url="http://127.0.0.1:8000/api",
-        data=body,
-        headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"},
-    )
-    SigV4Auth(credentials, "sts", "us-east-1").add_auth(request)
-    return {"Host": "127.0.0.1:8000", **dict(request.headers.items())}
-
-
 def _same_but_ids(body: bytes) -> bytes:
     return re.sub(rb"<RequestId>[^<]+</RequestId>", b"<RequestId/>", body)
 
 
 @pytest.mark.parametrize(
-    ("method", "body", "extra"),
+    ("method", "action", "unsigned_body"),
     [
-        ("POST", BODY, {}),  # signed: 200
-        ("PUT", BODY, {}),  # 405 with Allow
-        ("POST", b"Action=GetCallerIdentity&Version=2011-06-15", {"unsigned": True}),  # 403
-        ("POST", b"Action=Nope&Version=2011-06-15", {}),  # signed, unknown action: 400
-        ("POST", b"x" * 3_000_000, {"unsigned": True}),  # 413
+        ("POST", "GetCallerIdentity", None),  # signed: 200
+        ("PUT", "GetCallerIdentity", None),  # 405 with Allow
+        ("POST", "Nope", None),  # signed, unknown action: 400
+        ("POST", None, BODY),  # unsigned: 403
+        ("POST", None, b"x" * 3_000_000),  # 413
     ],
 )
-def test_the_lean_application_answers_as_the_django_view(alice, method, body, extra):
+def test_the_lean_application_answers_as_the_django_view(alice, method, action, unsigned_body):
     """Status, headers and body of the same request through the lean application and
     through Django's handler with the API's middleware (RequestId, Security), which served
     /api before: only the request IDs differ."""
-    headers = {"Host": "127.0.0.1:8000", "Content-Type": "application/x-www-form-urlencoded"}
-    if not extra:
-        headers = _signed(make_access_key(alice), body)
+    if action is None:
+        body = unsigned_body
+        headers = {"Host": "127.0.0.1:8000", "Content-Type": "application/x-www-form-urlencoded"}
+    else:
+        body, headers = _signed(make_access_key(alice), action)
     lean = call("/api", headers=dict(headers), body=body, method=method)
     django = call("/api", headers=dict(headers), body=body, method=method, app=ApiHandler())
     assert lean[0] == django[0]
@@ -137,7 +128,8 @@ def test_hsts_on_secure_requests(alice, settings):
     from keys.api_wsgi import ApiApplication
 
     lean = ApiApplication(fallback=ApiHandler())
-    environ_headers = {"X-Forwarded-Proto": "https", **_signed(make_access_key(alice))}
-    status, headers, _ = call("/api", headers=environ_headers, body=BODY, app=lean)
+    body, signed = _signed(make_access_key(alice))
+    environ_headers = {"X-Forwarded-Proto": "https", **signed}
+    status, headers, _ = call("/api", headers=environ_headers, body=body, app=lean)
     assert status.startswith("200")
     assert headers["Strict-Transport-Security"] == "max-age=3600"
