@@ -68,7 +68,7 @@ test: venv system-deps node-deps lint
 
 lint: venv
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/bandit -q -r console accounts keys -x '*/migrations/*' 
+	$(VENV)/bin/bandit -q -r console accounts keys -x '*/migrations/*'
 
 clean:
 	rm -rf $(VENV) tests/clients/node_modules

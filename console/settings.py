@@ -103,8 +103,9 @@ MIDDLEWARE = [
     "keys.middleware.SecretWindowMiddleware",
 ]
 
-# What a signed API request goes through under gunicorn (console/wsgi.py): no session,
-# cookies, CSRF, htmx or page headers; only the request ID every log line carries.
+# Django's handler for /api under gunicorn, behind the lean application (keys/api_wsgi.py),
+# for the one case that application leaves to Django (a redirect to HTTPS); also what it
+# is tested against. No session, cookies, CSRF, htmx or page headers.
 API_MIDDLEWARE = [
     "console.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
