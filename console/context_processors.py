@@ -4,10 +4,11 @@ from collections.abc import Callable
 
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
-from django.middleware.csrf import get_token
 from django.utils import timezone
 from django.utils.functional import LazyObject, empty
 from django.utils.html import escape, format_html
+
+from console.csrf import get_token
 
 
 def csrf(request: HttpRequest) -> dict[str, object]:
@@ -16,7 +17,7 @@ def csrf(request: HttpRequest) -> dict[str, object]:
     Django's Jinja2 backend gives lazy values that are worked out again each time a
     template prints them, and each time is a new masked token: 32 calls to os.urandom for
     every form on the page. These are the same values, worked out on first use only, so a
-    page without a form still sets no CSRF cookie.
+    page without a form still sets no CSRF cookie. The mask is drawn by console.csrf.
     """
     token = _OnFirstUse(lambda: escape(get_token(request)))
     return {

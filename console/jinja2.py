@@ -42,9 +42,13 @@ def _reverse(prefix: str, name: str, args: tuple[Any, ...]) -> str:
     return reverse(name, args=args)
 
 
+@lru_cache(maxsize=1024)
 def static(path: str) -> str:
-    """``{% static %}`` with django.contrib.staticfiles installed, minus asking the app
-    registry whether it is, on every call."""
+    """``{% static %}`` with django.contrib.staticfiles installed, worked out once per
+    file per process: the manifest is read at start-up and does not change under a running
+    server, and every page links the same few files (Django's lookup, through the lazy
+    storage object, was most of a ``static()`` call). Forgotten when the settings it
+    depends on change (tests)."""
     return staticfiles_storage.url(path)
 
 
@@ -69,6 +73,7 @@ def _htmx_tags(debug: bool) -> str:
 def _forget_urls(*, setting: str, **kwargs: object) -> None:
     if setting in ("ROOT_URLCONF", "STATIC_URL", "STORAGES", "FORCE_SCRIPT_NAME", "DEBUG"):
         _reverse.cache_clear()
+        static.cache_clear()
         _htmx_tags.cache_clear()
 
 

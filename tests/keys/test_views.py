@@ -190,6 +190,15 @@ def test_at_two_keys_the_button_is_disabled_and_a_third_is_refused(alice_client,
     assert LIMIT in alice_client.get(PAGE).content.decode()
 
 
+def test_a_message_waits_in_the_session_not_a_cookie_and_shows_once(alice_client, alice):
+    key = make_access_key(alice).access_key
+    response = alice_client.post(key_url(key.access_key_id, "deactivate"))
+    assert "messages" not in response.cookies  # the key ID never travels in a cookie
+    said = f"Access key {key.access_key_id} is now inactive."
+    assert said in alice_client.get(response["Location"]).content.decode()
+    assert said not in alice_client.get(PAGE).content.decode()
+
+
 @pytest.mark.parametrize("htmx", [False, True])
 def test_make_inactive_and_make_active(alice_client, alice, htmx):
     key = make_access_key(alice).access_key
