@@ -47,3 +47,30 @@ def test_the_backend_finds_active_users_only(alice):
     alice.is_active = False
     alice.save(update_fields=["is_active"])
     assert backend.get_user(alice.pk) is None
+
+
+def test_decoding_is_remembered_but_every_load_reads_the_row_and_gets_its_own_dict():
+    session = SessionStore()
+    session["things"] = ["a"]
+    session.save()
+    first = SessionStore(session.session_key).load()
+    first["things"].append("changed in one request only")
+    again = SessionStore(session.session_key)
+    assert again.load() == {"things": ["a"]}  # the remembered decoding was not touched
+    again["things"] = ["b"]
+    again.save()
+    assert SessionStore(session.session_key).load() == {"things": ["b"]}  # the row, read anew
+    Session.objects.filter(pk=session.session_key).delete()  # signed out elsewhere
+    assert SessionStore(session.session_key).load() == {}
+
+
+def test_tampered_session_text_is_refused_every_time(caplog):
+    session = SessionStore()
+    session["_auth_user_id"] = "1"
+    session.save()
+    row = Session.objects.get(pk=session.session_key)
+    row.session_data = row.session_data[:-3] + ("aaa" if row.session_data[-3:] != "aaa" else "bbb")
+    row.save()
+    for _ in range(2):
+        assert SessionStore(session.session_key).load() == {}
+    assert caplog.text.count("Session data corrupted") == 2
