@@ -184,11 +184,11 @@ SESSION_IDLE_TIMEOUT_SECONDS = 60 * 60
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
 # Messages ("Access key … is now inactive.") are only ever for a signed-in user, who has a
 # session: kept there, they never travel in a cookie, and a page load skips building the
 # cookie store's signer (FallbackStorage, the default, builds both stores every request).
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
-CSRF_COOKIE_SAMESITE = "Lax"
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
