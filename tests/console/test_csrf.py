@@ -9,10 +9,10 @@ from hypothesis import strategies as st
 
 from console import csrf
 
-secrets_ = st.text(alphabet=django_csrf.CSRF_ALLOWED_CHARS, min_size=32, max_size=32)
+csrf_secrets = st.text(alphabet=django_csrf.CSRF_ALLOWED_CHARS, min_size=32, max_size=32)
 
 
-@given(secret=secrets_)
+@given(secret=csrf_secrets)
 def test_a_masked_token_unmasks_to_its_secret_as_django_unmasks_it(secret: str) -> None:
     token = csrf.masked(secret)
     django_csrf._check_token_format(token)  # raises if not 64 allowed characters
