@@ -3,12 +3,12 @@
     bench/.venv/bin/python bench/profile.py            # after `make bench` made bench/.venv
 
 Starts the console as `make run` serves it (a fresh VAR_DIR, seeded like `make bench`), signs
-in, and for each target (the two signed API calls and the credentials page) records
-BENCH_PROFILE_SECONDS (default 15) of py-spy samples from all workers (`--subprocesses`) under
-the same wrk load as the benchmark. Prints, per target, the share of samples spent under each
-cost centre (middleware, session and user lookups, template rendering, SigV4, database, ...),
-and the top functions by own and by inclusive time. Raw collapsed stacks are kept in
-BENCH_PROFILE_OUT (default /tmp/bench-profiles) for flame graphs (e.g. speedscope, inferno).
+in, and for each target (the two signed API calls, the credentials page and the empty signed-in
+page) records BENCH_PROFILE_SECONDS (default 15) of py-spy samples from all workers
+(`--subprocesses`) under the same wrk load as the benchmark. Prints, per target, the share of
+samples spent under each cost centre (middleware, session and user lookups, template rendering,
+SigV4, database, ...), and the top functions by own and by inclusive time. Raw collapsed stacks
+are kept in BENCH_PROFILE_OUT (default /tmp/bench-profiles) for flame graphs (e.g. speedscope).
 """
 
 from __future__ import annotations
@@ -187,6 +187,11 @@ def main() -> int:
             "console-page": lambda: run.Spec(
                 "GET",
                 run.PAGE_PATH,
+                {"Host": f"127.0.0.1:{console.port}", "Cookie": cookie, "Accept": "text/html"},
+            ),
+            "console-floor": lambda: run.Spec(
+                "GET",
+                run.FLOOR_PATH,
                 {"Host": f"127.0.0.1:{console.port}", "Cookie": cookie, "Accept": "text/html"},
             ),
         }
