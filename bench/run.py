@@ -594,6 +594,7 @@ REFERENCES = [
 ]
 TAIL_GOAL = 4.0
 NOISY = 0.10  # other processes' share of the CPU above which a run counts as disturbed
+UNSTEADY = 0.20  # a target's spread of requests/s above which its runs disagree
 
 
 def fmt_ratio(value: float, goal: float) -> str:
@@ -627,6 +628,24 @@ def quiet_verdict(targets: list[Target]) -> str:
             " median rests on them."
         )
     return f"{text}: yes."
+
+
+def steady_verdict(targets: list[Target]) -> str:
+    """Whether the machine kept its speed: the spread of each target's runs. A busy neighbour
+    on a shared host slows every process alike and shows in no process's CPU time, so a
+    quiet machine can still give runs that differ; a ratio is then only as good as that."""
+    spreads = {t.label: median_of(t)["spread"] for t in targets if len(t.runs) > 1}
+    if not spreads:
+        return "one run per target: not known."
+    wide = {label: spread for label, spread in spreads.items() if spread > UNSTEADY}
+    if not wide:
+        return f"yes: every target's runs were within {UNSTEADY:.0%} of each other."
+    listed = ", ".join(f"{label} {spread:.0%}" for label, spread in wide.items())
+    return (
+        f"NO, the runs of some targets differ by more than {UNSTEADY:.0%} (max − min ÷ median:"
+        f" {listed}): the machine's speed changed during the run, so a ratio that is near its"
+        " target can fall either side of it; run again, or with BENCH_REPEAT=5."
+    )
 
 
 def build_report(targets: list[Target], meta: dict) -> tuple[str, list[str]]:
@@ -715,6 +734,8 @@ def build_report(targets: list[Target], meta: dict) -> tuple[str, list[str]]:
             " (max − min) ÷ median of the runs' requests/s.",
             "",
             f"**Quiet machine?** {meta['quiet']}",
+            "",
+            f"**Steady machine?** {meta['steady']}",
             "",
             *rows,
             "",
@@ -985,6 +1006,7 @@ def main() -> int:
             "load": f"{load_before:.1f} before, {os.getloadavg()[0]:.1f} after",
         }
         meta["quiet"] = quiet_verdict(targets)
+        meta["steady"] = steady_verdict(targets)
         md, table = build_report(targets, meta)
         OUT.parent.mkdir(parents=True, exist_ok=True)
         tmp_md = OUT.with_name(OUT.name + ".md.tmp")
@@ -995,6 +1017,7 @@ def main() -> int:
         print("\n".join(table))
         print()
         print(f"Quiet machine? {meta['quiet']}")
+        print(f"Steady machine? {meta['steady']}")
         shown = OUT.relative_to(ROOT) if OUT.is_relative_to(ROOT) else OUT
         log(f"wrote {shown}.md and {shown}.png; total {runtime:.0f} s")
         failed = [t for t in targets if sum(r["errors"] for r in t.runs)]
