@@ -5,6 +5,10 @@ request has no session, cookie, CSRF token, htmx or page, so /api goes to a plai
 application (keys/api_wsgi.py) that gives the answer of the API view without building
 Django's request and response. The one case it leaves to Django (a redirect to HTTPS) goes
 through Django's handler with the lean API_MIDDLEWARE stack.
+
+Importing this module also warms the console up (:func:`warm_up`): gunicorn loads it once in
+its master (``preload_app``) and forks the workers from there, so each worker, including every
+one that replaces a recycled worker, starts with the templates already compiled.
 """
 
 import os
@@ -15,6 +19,31 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "console.settings")
 
 console_application = get_wsgi_application()
+
+
+def warm_up() -> None:
+    """Does now the one-time work that a worker would otherwise do on its first page.
+
+    That work is importing the template engine and its context processors, compiling every
+    template, building the URL resolver and reading the static files manifest. A fresh
+    process took about 160 ms to answer its first credentials page, against 3 ms for the
+    next. Each worker paid that after every start and after every ``max_requests``
+    recycling, in front of whoever asked. Nothing here touches the database: a connection
+    opened in gunicorn's master would be shared by every forked worker.
+    """
+    from django.contrib.staticfiles.storage import staticfiles_storage
+    from django.template import engines
+    from django.urls import reverse
+
+    for engine in engines.all():
+        _ = engine.template_context_processors  # imported on first use otherwise
+        for name in engine.env.list_templates(extensions=("html",)):
+            engine.get_template(name)
+    reverse("home")  # the resolver's reverse map, built on first use otherwise
+    _ = staticfiles_storage.base_url  # the lazy storage: its manifest is read as it is made
+
+
+warm_up()
 
 from keys.api_wsgi import ApiApplication  # noqa: E402 - imports models: after the setup above
 
