@@ -184,16 +184,8 @@ def main() -> int:
             "console-api-iam": lambda: run.signed_query(
                 console.base, "/api", "iam", run.IAM_LIST_KEYS, key["id"], key["secret"]
             ),
-            "console-page": lambda: run.Spec(
-                "GET",
-                run.PAGE_PATH,
-                {"Host": f"127.0.0.1:{console.port}", "Cookie": cookie, "Accept": "text/html"},
-            ),
-            "console-floor": lambda: run.Spec(
-                "GET",
-                run.FLOOR_PATH,
-                {"Host": f"127.0.0.1:{console.port}", "Cookie": cookie, "Accept": "text/html"},
-            ),
+            "console-page": lambda: run.signed_in_get(console, cookie, run.PAGE_PATH),
+            "console-floor": lambda: run.signed_in_get(console, cookie, run.FLOOR_PATH),
         }
         if run.ONLY:
             targets = {k: v for k, v in targets.items() if k in run.ONLY}
