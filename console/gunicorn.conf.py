@@ -20,7 +20,7 @@ max_requests_jitter = 1000
 # mattered: at 1,700 API requests a second, max_requests recycles each of 2 workers every
 # few seconds, and each cold start cost throughput and a p99 spike. Importing console.wsgi
 # also compiles every template there (console.wsgi.warm_up), so a new worker's first page
-# takes about 15 ms, not 160. Nothing opens a database connection at import, so no
+# takes 20-30 ms, not 130-140. Nothing opens a database connection at import, so no
 # connection is shared across the fork. (A HUP then restarts workers on the code the
 # master loaded; deploy by restarting the master.)
 preload_app = True

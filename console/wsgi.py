@@ -35,10 +35,10 @@ def warm_up() -> None:
     from django.template import engines
     from django.urls import reverse
 
-    for engine in engines.all():
-        _ = engine.template_context_processors  # imported on first use otherwise
-        for name in engine.env.list_templates(extensions=("html",)):
-            engine.get_template(name)
+    pages = engines["jinja2"]  # the backend every console template is written for
+    _ = pages.template_context_processors  # imported on first use otherwise
+    for name in pages.env.list_templates(extensions=("html",)):
+        pages.get_template(name)
     reverse("home")  # the resolver's reverse map, built on first use otherwise
     _ = staticfiles_storage.base_url  # the lazy storage: its manifest is read as it is made
 

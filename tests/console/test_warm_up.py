@@ -28,9 +28,9 @@ def test_warming_up_compiles_every_template_without_touching_the_database() -> N
 @pytest.mark.django_db
 def test_pages_after_warming_up_compile_no_template(alice, alice_client, anonymous_client) -> None:
     make_access_key(alice)
-    engines["jinja2"].env.cache.clear()
-    warm_up()
     env = engines["jinja2"].env
+    env.cache.clear()
+    warm_up()
     with mock.patch.object(env, "compile", wraps=env.compile) as compile_:
         page = alice_client.get("/iam/security_credentials")
         signin = anonymous_client.get("/signin")
