@@ -31,8 +31,13 @@ from jinja2.runtime import Context
 from markupsafe import Markup
 
 
-def url(name: str, *args: Any) -> str:
-    return _reverse(get_script_prefix(), name, args)
+@pass_context
+def url(context: Context, name: str, *args: Any) -> str:
+    """``reverse(name, args=args)``. The script prefix is read once per render (see
+    console.context_processors.request_locals): each read of Django's request-local
+    prefix costs more than the cached reverse, and a page has a dozen links."""
+    prefix = context.get("script_prefix")
+    return _reverse(get_script_prefix() if prefix is None else prefix, name, args)
 
 
 @lru_cache(maxsize=4096)
@@ -98,9 +103,9 @@ _FAST_FORMATS: dict[str, Callable[[datetime], str]] = {
 @pass_context
 def date(context: Context, value: Any, arg: str | None = None) -> str:
     """Django's ``date`` filter, on the value in the current time zone as a Django
-    template gives it (``expects_localtime``); that zone is looked up once per render (see
-    console.context_processors.current_timezone), not once per date. The console speaks English only
-    (USE_I18N is off), so month names need no translation."""
+    template gives it (``expects_localtime``); that zone is looked up once per render
+    (see console.context_processors.request_locals), not once per date. The console speaks
+    English only (USE_I18N is off), so month names need no translation."""
     if value is None or value == "":
         return ""
     zone = context.get("current_timezone")

@@ -128,7 +128,7 @@ TEMPLATES = [
                 "console.context_processors.csrf",
                 "django.template.context_processors.csp",
                 "console.context_processors.user",
-                "console.context_processors.current_timezone",
+                "console.context_processors.request_locals",
                 "django.contrib.messages.context_processors.messages",
             ],
         },

@@ -10,6 +10,8 @@ urlpatterns = [
     path("iam/users", views.iam_users, name="iam_users"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
-    path("", include("accounts.urls")),
+    # The credentials page and its actions first: Django tries the patterns in order, and
+    # that page is the console's busiest (no path matches in both apps).
     path("", include("keys.urls")),
+    path("", include("accounts.urls")),
 ]

@@ -4,12 +4,14 @@ from datetime import UTC, datetime, timedelta, timezone
 
 from django.template import defaultfilters, engines
 from django.templatetags.static import static
-from django.urls import reverse
+from django.test import RequestFactory
+from django.urls import reverse, set_script_prefix
 from django.utils.timezone import get_current_timezone, override
 from hypothesis import given
 from hypothesis import strategies as st
 
 from console import jinja2
+from console.context_processors import request_locals
 
 moments = st.datetimes(
     min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 30), timezones=st.just(UTC)
@@ -40,9 +42,10 @@ def test_dates_show_in_the_current_time_zone_as_django_shows_them() -> None:
 
 
 def test_urls_and_static_files_are_djangos(settings) -> None:  # type: ignore[no-untyped-def]
-    assert jinja2.url("security_credentials") == reverse("security_credentials")
+    assert render("{{ url('security_credentials') }}") == reverse("security_credentials")
     key_id = "AKIAIOSFODNN7EXAMPLE"
-    assert jinja2.url("access_key_delete", key_id) == reverse("access_key_delete", args=[key_id])
+    deleting = reverse("access_key_delete", args=[key_id])
+    assert render("{{ url('access_key_delete', k) }}", k=key_id) == deleting
     assert static("console/console.css").endswith(".css")
     settings.STATIC_URL = "/assets/"
     assert static("console/console.css").startswith("/assets/console/console")
@@ -55,3 +58,22 @@ def test_the_htmx_script_is_django_htmxs_with_the_pages_nonce() -> None:
     assert jinja2.htmx_script('"><x') == htmx_script(nonce='"><x')
     assert jinja2.htmx_script(None) == htmx_script()
     assert jinja2.static("console/console.css") == static("console/console.css")
+
+
+def test_urls_carry_the_script_prefix_the_page_was_rendered_with() -> None:
+    """Under a script prefix (an app mounted below a path), links carry it: read once per
+    render by the request_locals context processor, or from Django when a template is
+    rendered without it."""
+    key_id = "AKIAIOSFODNN7EXAMPLE"
+    source = "{{ url('security_credentials') }} {{ url('access_key_delete', k) }}"
+    set_script_prefix("/console/")
+    try:
+        deleting = reverse("access_key_delete", args=[key_id])
+        expected = f"{reverse('security_credentials')} {deleting}"
+        assert expected.startswith("/console/iam/")
+        assert render(source, k=key_id) == expected
+        request = RequestFactory().get("/iam/security_credentials")
+        assert render(source, k=key_id, **request_locals(request)) == expected
+    finally:
+        set_script_prefix("/")
+    assert render(source, k=key_id).startswith("/iam/security_credentials /iam/")
