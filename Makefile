@@ -68,6 +68,7 @@ test: venv system-deps node-deps lint
 
 lint: venv
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/bandit -q -r console accounts keys -x '*/migrations/*'
 
 clean:

@@ -404,8 +404,16 @@ def test_it_requires_some_authentication():
         (AUTH.replace("host;x-amz-date", "x-amz-date"), "'Host' or ':authority' must be"),
         (AUTH.replace("host;x-amz-date", "host;;x-amz-date"), "SignedHeaders is malformed"),
     ],
-    ids=["no-credential", "no-signature", "sha512", "bearer", "empty", "4-part-credential",
-         "host-unsigned", "empty-header-name"],
+    ids=[
+        "no-credential",
+        "no-signature",
+        "sha512",
+        "bearer",
+        "empty",
+        "4-part-credential",
+        "host-unsigned",
+        "empty-header-name",
+    ],
 )
 def test_it_rejects_malformed_authorization_headers(authorization, message):
     with pytest.raises(sigv4.IncompleteSignature, match=message) as exc:
@@ -415,8 +423,13 @@ def test_it_rejects_malformed_authorization_headers(authorization, message):
 
 @pytest.mark.parametrize(
     "date_headers",
-    [[], [("X-Amz-Date", "2015-08-30T12:36:00Z")], [("X-Amz-Date", "20151330T123600Z")],
-     [("X-Amz-Date", "２０150830T123600Z")], [("Date", "yesterday")]],
+    [
+        [],
+        [("X-Amz-Date", "2015-08-30T12:36:00Z")],
+        [("X-Amz-Date", "20151330T123600Z")],
+        [("X-Amz-Date", "２０150830T123600Z")],
+        [("Date", "yesterday")],
+    ],
     ids=["missing", "extended-format", "month-13", "fullwidth-digits", "bad-http-date"],
 )
 def test_it_rejects_a_missing_or_bad_date(date_headers):
@@ -449,8 +462,15 @@ def test_it_rejects_mixing_header_and_query_authentication():
 
 
 @pytest.mark.parametrize(
-    "drop", ["X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature", "X-Amz-SignedHeaders",
-             "X-Amz-Date", "X-Amz-Expires"],
+    "drop",
+    [
+        "X-Amz-Algorithm",
+        "X-Amz-Credential",
+        "X-Amz-Signature",
+        "X-Amz-SignedHeaders",
+        "X-Amz-Date",
+        "X-Amz-Expires",
+    ],
 )
 def test_it_lists_missing_presigned_parameters(drop):
     vanilla = _vanilla("query")
@@ -467,8 +487,14 @@ def test_it_lists_missing_presigned_parameters(drop):
 
 @pytest.mark.parametrize(
     ("expires", "message"),
-    [("0", "at least 1 second"), ("604801", "less than a week"), ("-1", "non-negative"),
-     ("ten", "should be a number"), ("", "must include 'X-Amz-Expires'"), ("٣", "number")],
+    [
+        ("0", "at least 1 second"),
+        ("604801", "less than a week"),
+        ("-1", "non-negative"),
+        ("ten", "should be a number"),
+        ("", "must include 'X-Amz-Expires'"),
+        ("٣", "number"),
+    ],
 )
 def test_it_bounds_x_amz_expires(expires, message):
     query = _vanilla("query").query.replace("X-Amz-Expires=3600", f"X-Amz-Expires={expires}")
@@ -553,8 +579,11 @@ def test_it_excludes_an_unsigned_session_token_only_when_told():
 def test_it_ignores_headers_that_are_not_signed():
     signed = _vanilla()
     noisy = RawRequest(
-        signed.method, signed.path, signed.query,
-        [*signed.headers, ("User-Agent", "x"), ("X-Forwarded-For", "1.2.3.4")], signed.body,
+        signed.method,
+        signed.path,
+        signed.query,
+        [*signed.headers, ("User-Agent", "x"), ("X-Forwarded-For", "1.2.3.4")],
+        signed.body,
     )
     sigv4.verify(noisy.parse(), secret_access_key=SECRET, now=VECTOR_TIME)
 
