@@ -219,6 +219,18 @@ paths = st.lists(st.text(alphabet=string.ascii_letters + " ./%~+ሴ", max_size=8
 )
 tokens = st.none() | st.text(alphabet=string.ascii_letters + string.digits + "/+=", min_size=10)
 sign_times = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2099, 12, 31))
+# What both round-trip tests draw: a request, and the credentials and time botocore signs it with.
+SIGNED_BY_BOTOCORE = {
+    "access_key": access_keys,
+    "secret": secrets,
+    "region": regions,
+    "service": st.sampled_from(["iam", "sts"]),
+    "action": params,
+    "host": hosts,
+    "path": paths,
+    "token": tokens,
+    "signed_at": sign_times,
+}
 
 
 def _url(host: str, path: str, params: dict | None = None) -> str:
@@ -281,15 +293,7 @@ def _assert_tampering_is_rejected(received: dict, secret: str, now: datetime, da
 
 @ROUNDTRIP
 @given(
-    access_key=access_keys,
-    secret=secrets,
-    region=regions,
-    service=st.sampled_from(["iam", "sts"]),
-    action=params,
-    host=hosts,
-    path=paths,
-    token=tokens,
-    signed_at=sign_times,
+    **SIGNED_BY_BOTOCORE,
     skew=st.integers(-900, 900),
     use_post=st.booleans(),
     data=st.data(),
@@ -320,15 +324,7 @@ def test_botocore_header_signed_requests_verify(
 
 @ROUNDTRIP
 @given(
-    access_key=access_keys,
-    secret=secrets,
-    region=regions,
-    service=st.sampled_from(["iam", "sts"]),
-    action=params,
-    host=hosts,
-    path=paths,
-    token=tokens,
-    signed_at=sign_times,
+    **SIGNED_BY_BOTOCORE,
     expires=st.integers(1, 604800),
     data=st.data(),
 )
