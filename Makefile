@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export HOST PORT
 
-.PHONY: run test bench bench-quick screenshots venv venv-dev system-deps node-deps lint clean
+.PHONY: run test bench bench-quick bench-instructions screenshots venv venv-dev system-deps node-deps lint clean
 
 # Python 3.12+: pyenv's (the repo's .python-version names 3.13), else the newest on PATH.
 define find_python
@@ -104,6 +104,18 @@ bench: venv
 bench-quick: venv
 	$(bench_setup)
 	BENCH_DURATION=3 BENCH_REPEAT=1 BENCH_OUT=bench/results/quick $(BENCH_PY) bench/run.py
+
+# Instructions per request under valgrind (bench/instructions.py): ratios that a shared machine's
+# changing speed does not move, for telling whether a change made a request cheaper.
+bench-instructions: venv
+	$(bench_setup)
+	if ! command -v valgrind >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian's valgrind"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind >/dev/null; \
+	  else echo "error: this needs valgrind (as root: apt-get install valgrind)" >&2; exit 1; fi; \
+	fi
+	$(BENCH_PY) bench/instructions.py
 
 screenshots: venv system-deps
 	$(PY) docs/make_screenshots.py

@@ -1,0 +1,162 @@
+"""`make bench-instructions`: CPU instructions per request, counted by valgrind, as ratios.
+
+`make bench` measures requests a second under load. On a shared machine those figures swing by
+tens of per cent while it runs (its "steady machine" line says when), which hides any change
+of a few per cent. Instructions are counted, not timed: the same build on the same requests
+gives the same count within about 0.1%, whatever else the machine is doing. So this is how to
+tell whether a change to the request path made it cheaper, before `make bench` says what that
+is worth under load.
+
+For each request, the application runs in-process (no server, no sockets: gunicorn's share
+is not counted) under ``valgrind --tool=callgrind``, twice: WARM + LOW and WARM + HIGH times.
+The difference, divided by HIGH - LOW, is the cost of one request; start-up and warm-up cancel
+out. The console runs on its own copy of a database seeded as `make bench` seeds it, signed in
+through its own forms; the API requests are signed by botocore. Two counts run at a time.
+
+Environment: BENCH_ACCOUNTS (as `make bench`), BENCH_INSTRUCTIONS_REQUESTS=100 (HIGH - LOW),
+BENCH_TARGETS=a,b (names as in the table).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import run  # bench/run.py: the same seeding, sign-in and signed requests
+
+VALGRIND = shutil.which("valgrind") or "/usr/bin/valgrind"
+REPLAY = run.BENCH / "replay_inprocess.py"
+WARM, LOW = 20, 20
+HIGH = LOW + run.env_int("BENCH_INSTRUCTIONS_REQUESTS", 100)
+_COLLECTED = re.compile(r"Collected\s*:\s*(\d+)")
+
+
+@dataclass
+class Target:
+    name: str
+    label: str
+    app: str  # "console" or "ceiling"
+    spec: run.Spec
+    count: int = 0
+
+
+def instructions(target: Target, var: Path, tmp: Path, requests: int) -> int:
+    """Instructions valgrind counts for WARM + ``requests`` calls of the target."""
+    own_var = tmp / f"var-{target.name}-{requests}"
+    shutil.copytree(var, own_var)  # each count on its own copy: no run sees another's writes
+    spec_file = tmp / f"{target.name}-{requests}.json"
+    spec_file.write_text(json.dumps(asdict(target.spec)))
+    env = run.base_env() | {"VAR_DIR": str(own_var), "PYTHONHASHSEED": "0"}
+    argv = [
+        VALGRIND,
+        "--tool=callgrind",
+        "--callgrind-out-file=/dev/null",
+        str(run.PROJECT_PY),
+        str(REPLAY),
+        target.app,
+        str(spec_file),
+        str(WARM + requests),
+    ]
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=900, check=False)
+    found = _COLLECTED.search(done.stderr)
+    if done.returncode != 0 or found is None:
+        raise run.BenchError(f"{target.name} under valgrind failed:\n{done.stderr[-2000:]}")
+    return int(found.group(1))
+
+
+def main() -> int:
+    if not Path(VALGRIND).exists():
+        raise run.BenchError("valgrind is not installed (as root: apt-get install valgrind)")
+    began = time.monotonic()
+    tmp = Path(tempfile.mkdtemp(prefix="bench-instructions-"))
+    try:
+        console, root = run.prepare_console(tmp)
+        console.start()
+        try:
+            console.wait_ready(timeout=60)
+            cookie = run.sign_in(console, root)
+        finally:
+            console.stop()
+        key = root["keys"][0]
+
+        def api(service: str, params: dict[str, str]) -> run.Spec:
+            return run.signed_query(console.base, "/api", service, params, key["id"], key["secret"])
+
+        targets = [
+            Target("ceiling", 'ceiling (Django "ok")', "ceiling", run.Spec("GET", "/ok")),
+            Target(
+                "healthz",
+                "console /healthz (every middleware)",
+                "console",
+                run.Spec("GET", "/healthz", {"Host": "127.0.0.1:8000"}),
+            ),
+            Target(
+                "console-api-sts",
+                "console /api GetCallerIdentity",
+                "console",
+                api("sts", {"Action": "GetCallerIdentity", "Version": "2011-06-15"}),
+            ),
+            Target(
+                "console-api-iam",
+                "console /api ListAccessKeys",
+                "console",
+                api("iam", {"Action": "ListAccessKeys", "Version": "2010-05-08"}),
+            ),
+            Target(
+                "console-floor",
+                "console empty signed-in page",
+                "console",
+                run.signed_in_get(console, cookie, run.FLOOR_PATH),
+            ),
+            Target(
+                "console-page",
+                "console credentials page",
+                "console",
+                run.signed_in_get(console, cookie, run.PAGE_PATH),
+            ),
+        ]
+        wanted = [t for t in os.environ.get("BENCH_TARGETS", "").split(",") if t]
+        if wanted:
+            targets = [t for t in targets if t.name in wanted or t.name == "ceiling"]
+        var = Path(console.env["VAR_DIR"])
+        jobs = [(t, n) for t in targets for n in (LOW, HIGH)]
+        run.log(f"{len(jobs)} valgrind runs, two at a time ({HIGH - LOW} requests apart)")
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            counts = list(pool.map(lambda job: instructions(job[0], var, tmp, job[1]), jobs))
+        for index, target in enumerate(targets):
+            low, high = counts[2 * index], counts[2 * index + 1]
+            target.count = round((high - low) / (HIGH - LOW))
+            run.log(f"{target.name}: {target.count:,} instructions a request")
+        print(report(targets))
+        run.log(f"total {time.monotonic() - began:.0f} s")
+        return 0
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def report(targets: list[Target]) -> str:
+    ceiling = next(t.count for t in targets if t.name == "ceiling")
+    lines = [
+        "",
+        f"{'request (in-process, no server)':44} {'instructions':>14} {'÷ ceiling':>10}",
+    ]
+    for target in targets:
+        lines.append(f"{target.label:44} {target.count:>14,} {target.count / ceiling:>9.2f}×")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except run.BenchError as error:
+        run.log(f"FAILED: {error}")
+        sys.exit(1)
