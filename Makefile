@@ -79,13 +79,17 @@ clean:
 # pass through; bench-quick is the short version (3 s runs, one round, bench/results/quick.*).
 BENCH_VENV := bench/.venv
 BENCH_PY := $(BENCH_VENV)/bin/python
-define bench_setup
-	if ! command -v wrk >/dev/null; then \
+# $(call debian_tool,NAME): Debian's package NAME, which installs the command NAME, when missing.
+define debian_tool
+	if ! command -v $(1) >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "Installing Debian's wrk"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
-	  else echo "error: the benchmark needs wrk (as root: apt-get install wrk)" >&2; exit 1; fi; \
+	    echo "Installing Debian's $(1)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(1) >/dev/null; \
+	  else echo "error: this needs $(1) (as root: apt-get install $(1))" >&2; exit 1; fi; \
 	fi
+endef
+define bench_setup
+	$(call debian_tool,wrk)
 	if [ ! -x $(BENCH_PY) ]; then \
 	  python_bin="$$($(find_python))"; \
 	  echo "Creating $(BENCH_VENV) with $$python_bin ($$("$$python_bin" --version))"; \
@@ -109,12 +113,7 @@ bench-quick: venv
 # changing speed does not move, for telling whether a change made a request cheaper.
 bench-instructions: venv
 	$(bench_setup)
-	if ! command -v valgrind >/dev/null; then \
-	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "Installing Debian's valgrind"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind >/dev/null; \
-	  else echo "error: this needs valgrind (as root: apt-get install valgrind)" >&2; exit 1; fi; \
-	fi
+	$(call debian_tool,valgrind)
 	$(BENCH_PY) bench/instructions.py
 
 screenshots: venv system-deps

@@ -41,7 +41,7 @@ _COLLECTED = re.compile(r"Collected\s*:\s*(\d+)")
 
 
 @dataclass
-class Target:
+class CountedRequest:
     name: str
     label: str
     app: str  # "console" or "ceiling"
@@ -49,7 +49,7 @@ class Target:
     count: int = 0
 
 
-def instructions(target: Target, var: Path, tmp: Path, requests: int) -> int:
+def instructions(target: CountedRequest, var: Path, tmp: Path, requests: int) -> int:
     """Instructions valgrind counts for WARM + ``requests`` calls of the target."""
     own_var = tmp / f"var-{target.name}-{requests}"
     shutil.copytree(var, own_var)  # each count on its own copy: no run sees another's writes
@@ -92,32 +92,32 @@ def main() -> int:
             return run.signed_query(console.base, "/api", service, params, key["id"], key["secret"])
 
         targets = [
-            Target("ceiling", 'ceiling (Django "ok")', "ceiling", run.Spec("GET", "/ok")),
-            Target(
+            CountedRequest("ceiling", 'ceiling (Django "ok")', "ceiling", run.Spec("GET", "/ok")),
+            CountedRequest(
                 "healthz",
                 "console /healthz (every middleware)",
                 "console",
                 run.Spec("GET", "/healthz", {"Host": "127.0.0.1:8000"}),
             ),
-            Target(
+            CountedRequest(
                 "console-api-sts",
                 "console /api GetCallerIdentity",
                 "console",
                 api("sts", {"Action": "GetCallerIdentity", "Version": "2011-06-15"}),
             ),
-            Target(
+            CountedRequest(
                 "console-api-iam",
                 "console /api ListAccessKeys",
                 "console",
                 api("iam", {"Action": "ListAccessKeys", "Version": "2010-05-08"}),
             ),
-            Target(
+            CountedRequest(
                 "console-floor",
                 "console empty signed-in page",
                 "console",
                 run.signed_in_get(console, cookie, run.FLOOR_PATH),
             ),
-            Target(
+            CountedRequest(
                 "console-page",
                 "console credentials page",
                 "console",
@@ -128,12 +128,15 @@ def main() -> int:
         if wanted:
             targets = [t for t in targets if t.name in wanted or t.name == "ceiling"]
         var = Path(console.env["VAR_DIR"])
-        jobs = [(t, n) for t in targets for n in (LOW, HIGH)]
-        run.log(f"{len(jobs)} valgrind runs, two at a time ({HIGH - LOW} requests apart)")
+        run.log(f"{2 * len(targets)} valgrind runs, two at a time ({HIGH - LOW} requests apart)")
         with ThreadPoolExecutor(max_workers=2) as pool:
-            counts = list(pool.map(lambda job: instructions(job[0], var, tmp, job[1]), jobs))
-        for index, target in enumerate(targets):
-            low, high = counts[2 * index], counts[2 * index + 1]
+            counted = {
+                (target.name, requests): pool.submit(instructions, target, var, tmp, requests)
+                for target in targets
+                for requests in (LOW, HIGH)
+            }
+        for target in targets:
+            low, high = (counted[target.name, requests].result() for requests in (LOW, HIGH))
             target.count = round((high - low) / (HIGH - LOW))
             run.log(f"{target.name}: {target.count:,} instructions a request")
         print(report(targets))
@@ -143,7 +146,7 @@ def main() -> int:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def report(targets: list[Target]) -> str:
+def report(targets: list[CountedRequest]) -> str:
     ceiling = next(t.count for t in targets if t.name == "ceiling")
     lines = [
         "",

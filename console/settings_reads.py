@@ -1,8 +1,8 @@
 """Reading ``django.conf.settings`` at the speed of an attribute, not of a Python call.
 
-Every ``settings.X`` goes through ``LazyObject.__getattribute__``, a Python method that Django
-added so that the lazy proxy's own dunder methods (``__str__``, ``__iter__``, ...) hide behind
-the wrapped object's, so that ``hasattr(lazy, "__iter__")`` answers for the wrapped object.
+Every ``settings.X`` goes through ``LazyObject.__getattribute__``, a Python method. Django
+added it to hide the lazy proxy's own dunder methods (``__str__``, ``__iter__``, ...) behind the
+wrapped object's, so that ``hasattr(lazy, "__iter__")`` answers for the wrapped object.
 ``LazySettings`` already keeps each setting it has read in its own ``__dict__``, but that
 Python-level ``__getattribute__`` runs before the dictionary is even looked at. A credentials
 page read settings about 90 times, so that method was about 4% of a page's CPU under load
@@ -35,7 +35,3 @@ def install() -> None:
     """Called from ConsoleConfig.ready(), once the settings are configured."""
     if type(settings) is LazySettings:
         _set_class(settings, AttributeSpeedSettings)
-
-
-def installed() -> bool:
-    return type(settings) is AttributeSpeedSettings
