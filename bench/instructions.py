@@ -28,7 +28,7 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import run  # bench/run.py: the same seeding, sign-in and signed requests
@@ -44,9 +44,10 @@ _COLLECTED = re.compile(r"Collected\s*:\s*(\d+)")
 class CountedRequest:
     name: str
     label: str
-    app: str  # "console" or "ceiling"
+    app: str  # "console", "ceiling" or "signedin"
     spec: run.Spec
     count: int = 0
+    env: dict[str, str] = field(default_factory=dict)  # what its app needs besides VAR_DIR
 
 
 def instructions(target: CountedRequest, var: Path, tmp: Path, requests: int) -> int:
@@ -55,7 +56,9 @@ def instructions(target: CountedRequest, var: Path, tmp: Path, requests: int) ->
     shutil.copytree(var, own_var)  # each count on its own copy: no run sees another's writes
     spec_file = tmp / f"{target.name}-{requests}.json"
     spec_file.write_text(json.dumps(asdict(target.spec)))
-    env = run.base_env() | {"VAR_DIR": str(own_var), "PYTHONHASHSEED": "0"}
+    env = run.base_env() | target.env | {"VAR_DIR": str(own_var), "PYTHONHASHSEED": "0"}
+    if "SIGNEDIN_DB" in env:  # the stock signed-in app's database, copied likewise
+        env["SIGNEDIN_DB"] = str(shutil.copy(env["SIGNEDIN_DB"], own_var / "signedin.sqlite3"))
     argv = [
         VALGRIND,
         "--tool=callgrind",
@@ -87,6 +90,7 @@ def main() -> int:
         finally:
             console.stop()
         key = root["keys"][0]
+        signed_in, signed_in_session = run.signed_in_django_server(tmp)
 
         def api(service: str, params: dict[str, str]) -> run.Spec:
             return run.signed_query(console.base, "/api", service, params, key["id"], key["secret"])
@@ -122,6 +126,17 @@ def main() -> int:
                 "console credentials page",
                 "console",
                 run.signed_in_get(console, cookie, run.PAGE_PATH),
+            ),
+            CountedRequest(
+                "django-signed-in",
+                "stock Django signed-in page",
+                "signedin",
+                run.Spec(
+                    "GET",
+                    "/page",
+                    {"Host": "127.0.0.1", "Cookie": signed_in_session["cookie"]},
+                ),
+                env={k: signed_in.env[k] for k in ("SIGNEDIN_DB", "SIGNEDIN_SECRET_KEY")},
             ),
         ]
         wanted = [t for t in os.environ.get("BENCH_TARGETS", "").split(",") if t]

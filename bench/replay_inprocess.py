@@ -1,6 +1,6 @@
 """Calls a WSGI application in this process with one recorded request, again and again.
 
-    python bench/replay_inprocess.py console|ceiling SPEC.json COUNT
+    python bench/replay_inprocess.py console|ceiling|signedin SPEC.json COUNT
 
 Run by bench/instructions.py under valgrind, with the project's .venv Python and the console's
 VAR_DIR in the environment. SPEC.json is a bench/run.py Spec (method, path, headers, body).
@@ -23,6 +23,10 @@ def load(app: str):  # noqa: ANN201 - a WSGI callable
         sys.path.insert(0, str(BENCH))
         os.environ["DJANGO_SETTINGS_MODULE"] = "ceiling.settings"
         from ceiling.wsgi import application
+    elif app == "signedin":
+        sys.path.insert(0, str(BENCH))
+        os.environ["DJANGO_SETTINGS_MODULE"] = "signedin.settings"
+        from signedin.wsgi import application
     else:
         sys.path.insert(0, str(ROOT))
         os.chdir(ROOT)

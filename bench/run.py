@@ -27,6 +27,7 @@ import os
 import platform
 import re
 import resource
+import secrets
 import shutil
 import signal
 import socket
@@ -283,6 +284,42 @@ def ceiling_server(tmp: Path) -> Server:
             str(BENCH),
         ],
     )
+
+
+def signed_in_django_server(tmp: Path) -> tuple[Server, dict]:
+    """Stock Django's signed-in page (bench/signedin), on its own SQLite database, with one
+    user signed in by Django's own login(); returns the server and {"email", "cookie"}."""
+    port = free_port()
+    env = base_env() | {
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "SIGNEDIN_DB": str(tmp / "signedin.sqlite3"),
+        "SIGNEDIN_SECRET_KEY": secrets.token_urlsafe(50),
+    }
+    out = run_checked(
+        [str(PROJECT_PY), str(BENCH / "signedin" / "seed.py")],
+        env=env,
+        timeout=120,
+        what="bench/signedin/seed.py",
+    )
+    session = json.loads(out.strip().splitlines()[-1])
+    server = Server(
+        name="signed-in Django",
+        env=env,
+        cwd=BENCH,
+        log_path=tmp / "signedin.log",
+        port=port,
+        ready_path="/page",  # signed out: a redirect to the sign-in page, which is enough
+        argv=[
+            str(PROJECT_GUNICORN),
+            "signedin.wsgi",
+            "-c",
+            str(GUNICORN_CONF),
+            "--pythonpath",
+            str(BENCH),
+        ],
+    )
+    return server, session
 
 
 def moto_server(tmp: Path) -> Server:
@@ -595,11 +632,16 @@ GOALS = [
 # Ratios without a target, shown to explain the page's: the emptiest signed-in page (the
 # same sign-in, middleware, session and user lookups and base template, but no key table)
 # is the floor that no signed-in page can beat, whatever its own content costs.
+# Stock Django's own signed-in page (bench/signedin: startproject's middleware, database
+# sessions, contrib.auth, a two-line template) is the same floor for Django itself.
 REFERENCES = [
     ("empty signed-in page ÷ ceiling", "console-floor", "ceiling"),
     ("credentials page ÷ empty signed-in page", "console-page", "console-floor"),
+    ("stock Django signed-in page ÷ ceiling", "django-signed-in", "ceiling"),
+    ("credentials page ÷ stock Django signed-in page", "console-page", "django-signed-in"),
 ]
 TAIL_GOAL = 4.0
+WIDTH = 48  # the printed table's first column: the longest ratio label fits
 NOISY = 0.10  # other processes' share of the CPU above which a run counts as disturbed
 UNSTEADY = 0.20  # a target's spread of requests/s above which its runs disagree
 
@@ -664,14 +706,14 @@ def build_report(targets: list[Target], meta: dict) -> tuple[str, list[str]]:
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     table = [
-        f"{'target':<44} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'p99/p50':>8} {'errors':>7}"
+        f"{'target':<{WIDTH}} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'p99/p50':>8} {'errors':>7}"
         f" {'spread':>7}"
     ]
     for t in targets:
         if t.skipped or t.name not in med:
             why = t.skipped or "not run"
             rows.append(f"| {t.label} | – | – | – | – | skipped: {why} | – |")
-            table.append(f"{t.label:<44} {'skipped: ' + why}")
+            table.append(f"{t.label:<{WIDTH}} {'skipped: ' + why}")
             continue
         m = med[t.name]
         tail = m["p99_ms"] / m["p50_ms"] if m["p50_ms"] else float("inf")
@@ -680,12 +722,12 @@ def build_report(targets: list[Target], meta: dict) -> tuple[str, list[str]]:
             f" | {tail:.1f} | {m['errors']} | {m['spread'] * 100:.0f}% |"
         )
         table.append(
-            f"{t.label:<44} {m['rps']:>9,.0f} {m['p50_ms']:>8.2f} {m['p99_ms']:>8.2f}"
+            f"{t.label:<{WIDTH}} {m['rps']:>9,.0f} {m['p50_ms']:>8.2f} {m['p99_ms']:>8.2f}"
             f" {tail:>8.1f} {m['errors']:>7} {m['spread'] * 100:>6.0f}%"
         )
 
     ratio_rows = ["| ratio | value | target | |", "| --- | ---: | ---: | --- |"]
-    table += ["", f"{'ratio':<44} {'value':>9} {'target':>8}"]
+    table += ["", f"{'ratio':<{WIDTH}} {'value':>9} {'target':>8}"]
 
     def ratio(num: str, den: str) -> float | None:
         if num in med and den in med and med[den]["rps"]:
@@ -700,19 +742,19 @@ def build_report(targets: list[Target], meta: dict) -> tuple[str, list[str]]:
             verdict, shown = "n/a", "–"
         want = "≥ " + fmt_ratio(goal, goal)
         ratio_rows.append(f"| {label} | {shown} | {want} | {verdict} |")
-        table.append(f"{label:<44} {shown:>9} {want:>8}  {verdict}")
+        table.append(f"{label:<{WIDTH}} {shown:>9} {want:>8}  {verdict}")
     for label, num, den in REFERENCES:
         if (value := ratio(num, den)) is not None:
             shown = f"{value:.0%}"
             ratio_rows.append(f"| {label} | {shown} | – | reference |")
-            table.append(f"{label:<44} {shown:>9} {'–':>8}  reference")
+            table.append(f"{label:<{WIDTH}} {shown:>9} {'–':>8}  reference")
     for t in targets:
         if t.name in med and med[t.name]["p50_ms"]:
             tail = med[t.name]["p99_ms"] / med[t.name]["p50_ms"]
             verdict = "PASS" if tail <= TAIL_GOAL else "FAIL"
             label = f"p99/p50, {t.label}"
             ratio_rows.append(f"| {label} | {tail:.1f} | ≤ {TAIL_GOAL:.0f} | {verdict} |")
-            table.append(f"{label:<44} {tail:>9.1f} {'≤ 4':>8}  {verdict}")
+            table.append(f"{label:<{WIDTH}} {tail:>9.1f} {'≤ 4':>8}  {verdict}")
 
     runs_rows = [
         "| target | run | requests/s | p50 ms | p99 ms | max ms | statuses | socket errors"
@@ -773,6 +815,11 @@ def build_report(targets: list[Target], meta: dict) -> tuple[str, list[str]]:
             " template) without the access-key table, so the least any signed-in page costs.",
             f"- **moto**: `moto_server` (moto {meta['moto']}), its own threaded Werkzeug server;"
             " the same two calls signed by a moto IAM user's key.",
+            "- **stock Django signed-in page**: GET /page of bench/signedin with the session"
+            " cookie of a user signed in by Django's login(): startproject's middleware,"
+            " database sessions on SQLite, contrib.auth's User, Django's template engine, one"
+            " view showing the user's email and a form with its CSRF token. What Django itself"
+            " costs for a signed-in page, before any content; under the same gunicorn.conf.py.",
             '- **ceiling**: a Django view returning "ok" (bench/ceiling: no middleware, no'
             " database) under the same gunicorn.conf.py.",
             "",
@@ -906,11 +953,12 @@ def main() -> int:
         console, root = prepare_console(tmp)
         moto = moto_server(tmp)
         ceiling = ceiling_server(tmp)
-        for server in (console, moto, ceiling):
+        signed_in, signed_in_session = signed_in_django_server(tmp)
+        for server in (console, moto, ceiling, signed_in):
             servers.append(server)
             STARTED.append(server)
             server.start()
-        for server in (console, moto, ceiling):
+        for server in (console, moto, ceiling, signed_in):
             server.wait_ready(timeout=60)
         workers = len(console.worker_pids())
         log(f"all servers up ({workers} console workers)")
@@ -931,6 +979,15 @@ def main() -> int:
         page = signed_in_get(console, cookie, PAGE_PATH)
         floor = signed_in_get(console, cookie, FLOOR_PATH)
         ok = Spec("GET", "/ok", {"Host": f"127.0.0.1:{ceiling.port}"})
+        stock = Spec(
+            "GET",
+            "/page",
+            {
+                "Host": f"127.0.0.1:{signed_in.port}",
+                "Cookie": signed_in_session["cookie"],
+                "Accept": "text/html",
+            },
+        )
         targets = [
             Target(
                 "console-api-sts",
@@ -969,6 +1026,13 @@ def main() -> int:
                 console,
                 lambda: floor,
                 expect=root["account_id"],
+            ),
+            Target(
+                "django-signed-in",
+                "stock Django signed-in page",
+                signed_in,
+                lambda: stock,
+                expect=signed_in_session["email"],
             ),
             Target("ceiling", 'ceiling (Django "ok")', ceiling, lambda: ok, expect="ok"),
         ]
