@@ -57,7 +57,7 @@ def instructions(target: CountedRequest, var: Path, tmp: Path, requests: int) ->
     spec_file = tmp / f"{target.name}-{requests}.json"
     spec_file.write_text(json.dumps(asdict(target.spec)))
     env = run.base_env() | target.env | {"VAR_DIR": str(own_var), "PYTHONHASHSEED": "0"}
-    if "SIGNEDIN_DB" in env:  # the stock signed-in app's database, copied likewise
+    if "SIGNEDIN_DB" in target.env:  # the stock signed-in app's database, copied likewise
         env["SIGNEDIN_DB"] = str(shutil.copy(env["SIGNEDIN_DB"], own_var / "signedin.sqlite3"))
     argv = [
         VALGRIND,
