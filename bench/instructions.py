@@ -44,21 +44,20 @@ _COLLECTED = re.compile(r"Collected\s*:\s*(\d+)")
 class CountedRequest:
     name: str
     label: str
-    app: str  # "console", "ceiling" or "signedin"
+    app: str  # "console", "ceiling" or "stock_signed_in"
     spec: run.Spec
+    var: Path  # the app's VAR_DIR (its database), copied for each count
+    env: dict[str, str] = field(default_factory=dict)  # what else its app needs
     count: int = 0
-    env: dict[str, str] = field(default_factory=dict)  # what its app needs besides VAR_DIR
 
 
-def instructions(target: CountedRequest, var: Path, tmp: Path, requests: int) -> int:
+def instructions(target: CountedRequest, tmp: Path, requests: int) -> int:
     """Instructions valgrind counts for WARM + ``requests`` calls of the target."""
     own_var = tmp / f"var-{target.name}-{requests}"
-    shutil.copytree(var, own_var)  # each count on its own copy: no run sees another's writes
+    shutil.copytree(target.var, own_var)  # each count on its own copy: no run sees another's writes
     spec_file = tmp / f"{target.name}-{requests}.json"
     spec_file.write_text(json.dumps(asdict(target.spec)))
     env = run.base_env() | target.env | {"VAR_DIR": str(own_var), "PYTHONHASHSEED": "0"}
-    if "SIGNEDIN_DB" in target.env:  # the stock signed-in app's database, copied likewise
-        env["SIGNEDIN_DB"] = str(shutil.copy(env["SIGNEDIN_DB"], own_var / "signedin.sqlite3"))
     argv = [
         VALGRIND,
         "--tool=callgrind",
@@ -90,63 +89,60 @@ def main() -> int:
         finally:
             console.stop()
         key = root["keys"][0]
-        signed_in, signed_in_session = run.signed_in_django_server(tmp)
+        stock, stock_session = run.stock_signed_in_server(tmp)  # seeded, not started
+        var = Path(console.env["VAR_DIR"])
 
         def api(service: str, params: dict[str, str]) -> run.Spec:
             return run.signed_query(console.base, "/api", service, params, key["id"], key["secret"])
 
+        def counted(name: str, label: str, spec: run.Spec) -> CountedRequest:
+            return CountedRequest(name, label, "console", spec, var)
+
         targets = [
-            CountedRequest("ceiling", 'ceiling (Django "ok")', "ceiling", run.Spec("GET", "/ok")),
             CountedRequest(
+                "ceiling", 'ceiling (Django "ok")', "ceiling", run.Spec("GET", "/ok"), var
+            ),
+            counted(
                 "healthz",
                 "console /healthz (every middleware)",
-                "console",
                 run.Spec("GET", "/healthz", {"Host": "127.0.0.1:8000"}),
             ),
-            CountedRequest(
+            counted(
                 "console-api-sts",
                 "console /api GetCallerIdentity",
-                "console",
                 api("sts", {"Action": "GetCallerIdentity", "Version": "2011-06-15"}),
             ),
-            CountedRequest(
+            counted(
                 "console-api-iam",
                 "console /api ListAccessKeys",
-                "console",
                 api("iam", {"Action": "ListAccessKeys", "Version": "2010-05-08"}),
             ),
-            CountedRequest(
+            counted(
                 "console-floor",
                 "console empty signed-in page",
-                "console",
                 run.signed_in_get(console, cookie, run.FLOOR_PATH),
             ),
-            CountedRequest(
+            counted(
                 "console-page",
                 "console credentials page",
-                "console",
                 run.signed_in_get(console, cookie, run.PAGE_PATH),
             ),
             CountedRequest(
-                "django-signed-in",
+                "stock-signed-in",
                 "stock Django signed-in page",
-                "signedin",
-                run.Spec(
-                    "GET",
-                    "/page",
-                    {"Host": "127.0.0.1", "Cookie": signed_in_session["cookie"]},
-                ),
-                env={k: signed_in.env[k] for k in ("SIGNEDIN_DB", "SIGNEDIN_SECRET_KEY")},
+                "stock_signed_in",
+                run.signed_in_get(stock, stock_session["cookie"], run.STOCK_PAGE_PATH),
+                Path(stock.env["VAR_DIR"]),
+                env={"STOCK_SECRET_KEY": stock.env["STOCK_SECRET_KEY"]},
             ),
         ]
         wanted = [t for t in os.environ.get("BENCH_TARGETS", "").split(",") if t]
         if wanted:
             targets = [t for t in targets if t.name in wanted or t.name == "ceiling"]
-        var = Path(console.env["VAR_DIR"])
         run.log(f"{2 * len(targets)} valgrind runs, two at a time ({HIGH - LOW} requests apart)")
         with ThreadPoolExecutor(max_workers=2) as pool:
             counted = {
-                (target.name, requests): pool.submit(instructions, target, var, tmp, requests)
+                (target.name, requests): pool.submit(instructions, target, tmp, requests)
                 for target in targets
                 for requests in (LOW, HIGH)
             }

@@ -1,12 +1,14 @@
 """Calls a WSGI application in this process with one recorded request, again and again.
 
-    python bench/replay_inprocess.py console|ceiling|signedin SPEC.json COUNT
+    python bench/replay_inprocess.py console|ceiling|stock_signed_in SPEC.json COUNT
 
-Run by bench/instructions.py under valgrind, with the project's .venv Python and the console's
-VAR_DIR in the environment. SPEC.json is a bench/run.py Spec (method, path, headers, body).
+Run by bench/instructions.py under valgrind, with the project's .venv Python and the app's
+VAR_DIR in the environment (the console's, or the stock signed-in app's). SPEC.json is a
+bench/run.py Spec (method, path, headers, body).
 Every answer must be a 200, or this exits 1 and says what came back.
 """
 
+import importlib
 import io
 import json
 import os
@@ -19,14 +21,10 @@ ROOT = BENCH.parent
 
 
 def load(app: str):  # noqa: ANN201 - a WSGI callable
-    if app == "ceiling":
+    if app in ("ceiling", "stock_signed_in"):  # a package of bench/ with its own settings
         sys.path.insert(0, str(BENCH))
-        os.environ["DJANGO_SETTINGS_MODULE"] = "ceiling.settings"
-        from ceiling.wsgi import application
-    elif app == "signedin":
-        sys.path.insert(0, str(BENCH))
-        os.environ["DJANGO_SETTINGS_MODULE"] = "signedin.settings"
-        from signedin.wsgi import application
+        os.environ["DJANGO_SETTINGS_MODULE"] = f"{app}.settings"
+        application = importlib.import_module(f"{app}.wsgi").application
     else:
         sys.path.insert(0, str(ROOT))
         os.chdir(ROOT)

@@ -55,6 +55,7 @@ SIGNIN_EMAIL_FIELD = "email"
 PAGE_PATH = "/iam/security_credentials"
 WARNING_PATH = "/iam/security_credentials/warning"
 FLOOR_PATH = "/iam/users"  # the emptiest signed-in page: the header and a short panel
+STOCK_PAGE_PATH = "/page"  # bench/stock_signed_in's one page
 
 
 def env_int(name: str, default: int) -> int:
@@ -265,19 +266,20 @@ def prepare_console(tmp: Path) -> tuple[Server, dict]:
     return server, root
 
 
-def ceiling_server(tmp: Path) -> Server:
+def bench_app_server(package: str, tmp: Path, ready_path: str, **env: str) -> Server:
+    """One of bench/'s own Django apps (ceiling/, stock_signed_in/), served by gunicorn with
+    the console's gunicorn.conf.py, so that only the app differs."""
     port = free_port()
-    env = base_env() | {"HOST": "127.0.0.1", "PORT": str(port)}
     return Server(
-        name="ceiling",
-        env=env,
+        name=package,
+        env=base_env() | {"HOST": "127.0.0.1", "PORT": str(port)} | env,
         cwd=BENCH,
-        log_path=tmp / "ceiling.log",
+        log_path=tmp / f"{package}.log",
         port=port,
-        ready_path="/ok",
+        ready_path=ready_path,
         argv=[
             str(PROJECT_GUNICORN),
-            "ceiling.wsgi",
+            f"{package}.wsgi",
             "-c",
             str(GUNICORN_CONF),
             "--pythonpath",
@@ -286,40 +288,30 @@ def ceiling_server(tmp: Path) -> Server:
     )
 
 
-def signed_in_django_server(tmp: Path) -> tuple[Server, dict]:
-    """Stock Django's signed-in page (bench/signedin), on its own SQLite database, with one
-    user signed in by Django's own login(); returns the server and {"email", "cookie"}."""
-    port = free_port()
-    env = base_env() | {
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "SIGNEDIN_DB": str(tmp / "signedin.sqlite3"),
-        "SIGNEDIN_SECRET_KEY": secrets.token_urlsafe(50),
-    }
+def ceiling_server(tmp: Path) -> Server:
+    return bench_app_server("ceiling", tmp, "/ok")
+
+
+def stock_signed_in_server(tmp: Path) -> tuple[Server, dict]:
+    """Stock Django's signed-in page (bench/stock_signed_in), on its own SQLite database in its
+    own VAR_DIR, with one user signed in by Django's own login(); returns the server and
+    {"email", "cookie"}."""
+    var = tmp / "stock_signed_in"
+    var.mkdir()
+    server = bench_app_server(
+        "stock_signed_in",
+        tmp,
+        STOCK_PAGE_PATH,  # signed out: a redirect to the sign-in page, which is enough
+        VAR_DIR=str(var),
+        STOCK_SECRET_KEY=secrets.token_urlsafe(50),
+    )
     out = run_checked(
-        [str(PROJECT_PY), str(BENCH / "signedin" / "seed.py")],
-        env=env,
+        [str(PROJECT_PY), str(BENCH / "stock_signed_in" / "seed.py")],
+        env=server.env,
         timeout=120,
-        what="bench/signedin/seed.py",
+        what="bench/stock_signed_in/seed.py",
     )
-    session = json.loads(out.strip().splitlines()[-1])
-    server = Server(
-        name="signed-in Django",
-        env=env,
-        cwd=BENCH,
-        log_path=tmp / "signedin.log",
-        port=port,
-        ready_path="/page",  # signed out: a redirect to the sign-in page, which is enough
-        argv=[
-            str(PROJECT_GUNICORN),
-            "signedin.wsgi",
-            "-c",
-            str(GUNICORN_CONF),
-            "--pythonpath",
-            str(BENCH),
-        ],
-    )
-    return server, session
+    return server, json.loads(out.strip().splitlines()[-1])
 
 
 def moto_server(tmp: Path) -> Server:
@@ -464,10 +456,11 @@ def sign_in(console: Server, root: dict) -> str:
     return "; ".join(f"{k}={v}" for k, v in cookies.items())
 
 
-def signed_in_get(console: Server, cookie: str, path: str) -> Spec:
-    """A browser's GET of a console page, with the Cookie header sign_in() returned."""
+def signed_in_get(server: Server, cookie: str, path: str) -> Spec:
+    """A browser's GET of a signed-in page, with the session's Cookie header (sign_in()'s for
+    the console, the seed's for the stock signed-in app)."""
     return Spec(
-        "GET", path, {"Host": f"127.0.0.1:{console.port}", "Cookie": cookie, "Accept": "text/html"}
+        "GET", path, {"Host": f"127.0.0.1:{server.port}", "Cookie": cookie, "Accept": "text/html"}
     )
 
 
@@ -632,16 +625,16 @@ GOALS = [
 # Ratios without a target, shown to explain the page's: the emptiest signed-in page (the
 # same sign-in, middleware, session and user lookups and base template, but no key table)
 # is the floor that no signed-in page can beat, whatever its own content costs.
-# Stock Django's own signed-in page (bench/signedin: startproject's middleware, database
+# Stock Django's own signed-in page (bench/stock_signed_in: startproject's middleware, database
 # sessions, contrib.auth, a two-line template) is the same floor for Django itself.
 REFERENCES = [
     ("empty signed-in page ÷ ceiling", "console-floor", "ceiling"),
     ("credentials page ÷ empty signed-in page", "console-page", "console-floor"),
-    ("stock Django signed-in page ÷ ceiling", "django-signed-in", "ceiling"),
-    ("credentials page ÷ stock Django signed-in page", "console-page", "django-signed-in"),
+    ("stock Django signed-in page ÷ ceiling", "stock-signed-in", "ceiling"),
+    ("credentials page ÷ stock Django signed-in page", "console-page", "stock-signed-in"),
 ]
 TAIL_GOAL = 4.0
-WIDTH = 48  # the printed table's first column: the longest ratio label fits
+LABEL_WIDTH = 48  # the printed table's first column: the longest ratio label fits
 NOISY = 0.10  # other processes' share of the CPU above which a run counts as disturbed
 UNSTEADY = 0.20  # a target's spread of requests/s above which its runs disagree
 
@@ -706,14 +699,14 @@ def build_report(targets: list[Target], meta: dict) -> tuple[str, list[str]]:
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     table = [
-        f"{'target':<{WIDTH}} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'p99/p50':>8} {'errors':>7}"
-        f" {'spread':>7}"
+        f"{'target':<{LABEL_WIDTH}} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'p99/p50':>8}"
+        f" {'errors':>7} {'spread':>7}"
     ]
     for t in targets:
         if t.skipped or t.name not in med:
             why = t.skipped or "not run"
             rows.append(f"| {t.label} | – | – | – | – | skipped: {why} | – |")
-            table.append(f"{t.label:<{WIDTH}} {'skipped: ' + why}")
+            table.append(f"{t.label:<{LABEL_WIDTH}} {'skipped: ' + why}")
             continue
         m = med[t.name]
         tail = m["p99_ms"] / m["p50_ms"] if m["p50_ms"] else float("inf")
@@ -722,12 +715,12 @@ def build_report(targets: list[Target], meta: dict) -> tuple[str, list[str]]:
             f" | {tail:.1f} | {m['errors']} | {m['spread'] * 100:.0f}% |"
         )
         table.append(
-            f"{t.label:<{WIDTH}} {m['rps']:>9,.0f} {m['p50_ms']:>8.2f} {m['p99_ms']:>8.2f}"
+            f"{t.label:<{LABEL_WIDTH}} {m['rps']:>9,.0f} {m['p50_ms']:>8.2f} {m['p99_ms']:>8.2f}"
             f" {tail:>8.1f} {m['errors']:>7} {m['spread'] * 100:>6.0f}%"
         )
 
     ratio_rows = ["| ratio | value | target | |", "| --- | ---: | ---: | --- |"]
-    table += ["", f"{'ratio':<{WIDTH}} {'value':>9} {'target':>8}"]
+    table += ["", f"{'ratio':<{LABEL_WIDTH}} {'value':>9} {'target':>8}"]
 
     def ratio(num: str, den: str) -> float | None:
         if num in med and den in med and med[den]["rps"]:
@@ -742,19 +735,19 @@ def build_report(targets: list[Target], meta: dict) -> tuple[str, list[str]]:
             verdict, shown = "n/a", "–"
         want = "≥ " + fmt_ratio(goal, goal)
         ratio_rows.append(f"| {label} | {shown} | {want} | {verdict} |")
-        table.append(f"{label:<{WIDTH}} {shown:>9} {want:>8}  {verdict}")
+        table.append(f"{label:<{LABEL_WIDTH}} {shown:>9} {want:>8}  {verdict}")
     for label, num, den in REFERENCES:
         if (value := ratio(num, den)) is not None:
             shown = f"{value:.0%}"
             ratio_rows.append(f"| {label} | {shown} | – | reference |")
-            table.append(f"{label:<{WIDTH}} {shown:>9} {'–':>8}  reference")
+            table.append(f"{label:<{LABEL_WIDTH}} {shown:>9} {'–':>8}  reference")
     for t in targets:
         if t.name in med and med[t.name]["p50_ms"]:
             tail = med[t.name]["p99_ms"] / med[t.name]["p50_ms"]
             verdict = "PASS" if tail <= TAIL_GOAL else "FAIL"
             label = f"p99/p50, {t.label}"
             ratio_rows.append(f"| {label} | {tail:.1f} | ≤ {TAIL_GOAL:.0f} | {verdict} |")
-            table.append(f"{label:<{WIDTH}} {tail:>9.1f} {'≤ 4':>8}  {verdict}")
+            table.append(f"{label:<{LABEL_WIDTH}} {tail:>9.1f} {'≤ 4':>8}  {verdict}")
 
     runs_rows = [
         "| target | run | requests/s | p50 ms | p99 ms | max ms | statuses | socket errors"
@@ -815,7 +808,7 @@ def build_report(targets: list[Target], meta: dict) -> tuple[str, list[str]]:
             " template) without the access-key table, so the least any signed-in page costs.",
             f"- **moto**: `moto_server` (moto {meta['moto']}), its own threaded Werkzeug server;"
             " the same two calls signed by a moto IAM user's key.",
-            "- **stock Django signed-in page**: GET /page of bench/signedin with the session"
+            "- **stock Django signed-in page**: GET /page of bench/stock_signed_in with the session"
             " cookie of a user signed in by Django's login(): startproject's middleware,"
             " database sessions on SQLite, contrib.auth's User, Django's template engine, one"
             " view showing the user's email and a form with its CSRF token. What Django itself"
@@ -953,12 +946,12 @@ def main() -> int:
         console, root = prepare_console(tmp)
         moto = moto_server(tmp)
         ceiling = ceiling_server(tmp)
-        signed_in, signed_in_session = signed_in_django_server(tmp)
-        for server in (console, moto, ceiling, signed_in):
+        stock, stock_session = stock_signed_in_server(tmp)
+        for server in (console, moto, ceiling, stock):
             servers.append(server)
             STARTED.append(server)
             server.start()
-        for server in (console, moto, ceiling, signed_in):
+        for server in (console, moto, ceiling, stock):
             server.wait_ready(timeout=60)
         workers = len(console.worker_pids())
         log(f"all servers up ({workers} console workers)")
@@ -979,15 +972,7 @@ def main() -> int:
         page = signed_in_get(console, cookie, PAGE_PATH)
         floor = signed_in_get(console, cookie, FLOOR_PATH)
         ok = Spec("GET", "/ok", {"Host": f"127.0.0.1:{ceiling.port}"})
-        stock = Spec(
-            "GET",
-            "/page",
-            {
-                "Host": f"127.0.0.1:{signed_in.port}",
-                "Cookie": signed_in_session["cookie"],
-                "Accept": "text/html",
-            },
-        )
+        stock_page = signed_in_get(stock, stock_session["cookie"], STOCK_PAGE_PATH)
         targets = [
             Target(
                 "console-api-sts",
@@ -1028,11 +1013,11 @@ def main() -> int:
                 expect=root["account_id"],
             ),
             Target(
-                "django-signed-in",
+                "stock-signed-in",
                 "stock Django signed-in page",
-                signed_in,
-                lambda: stock,
-                expect=signed_in_session["email"],
+                stock,
+                lambda: stock_page,
+                expect=stock_session["email"],
             ),
             Target("ceiling", 'ceiling (Django "ok")', ceiling, lambda: ok, expect="ok"),
         ]

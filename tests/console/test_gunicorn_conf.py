@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.servers import Gunicorn, api_call, gunicorns, new_account, sqlite_database
+from tests.servers import api_call, gunicorns, new_account, sqlite_database
 
 ROOT = Path(__file__).resolve().parents[2]
 CONF = ROOT / "console" / "gunicorn.conf.py"
@@ -112,12 +112,8 @@ def test_recycled_workers_go_on_serving_pages_and_signed_calls(tmp_path: Path) -
             assert identity.status == 200, identity.text
             assert account.account_id in identity.text
 
-        log = _log(server)
+        log = server.log_path.read_text(errors="replace")  # whole: Gunicorn.log() is a tail
         assert log.count("Autorestarting worker after current request") >= 3
         assert len(workers) >= 3  # the worker was really replaced, more than once
         assert "exited with code" not in log  # every recycled worker exited with 0
         assert "Exception during worker exit" not in log
-
-
-def _log(server: Gunicorn) -> str:
-    return server.log_path.read_text(errors="replace")

@@ -1,6 +1,6 @@
 """Migrates the stock signed-in app's database and signs one user in.
 
-    python bench/signedin/seed.py   (SIGNEDIN_DB and SIGNEDIN_SECRET_KEY in the environment)
+    python bench/stock_signed_in/seed.py   (VAR_DIR and STOCK_SECRET_KEY in the environment)
 
 Prints one JSON line: the user's email and the Cookie header of a session made by Django's
 own `login()` (through the test client's `force_login`), stored in the database as any
@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "signedin.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "stock_signed_in.settings")
 
 import django  # noqa: E402
 

@@ -14,7 +14,7 @@ import os
 import secrets
 from pathlib import Path
 
-SECRET_KEY = os.environ.get("SIGNEDIN_SECRET_KEY") or secrets.token_urlsafe(50)
+SECRET_KEY = os.environ.get("STOCK_SECRET_KEY") or secrets.token_urlsafe(50)
 DEBUG = False
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
 INSTALLED_APPS = [
@@ -32,8 +32,8 @@ MIDDLEWARE = [  # startproject's list
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
-ROOT_URLCONF = "signedin.urls"
-WSGI_APPLICATION = "signedin.wsgi.application"
+ROOT_URLCONF = "stock_signed_in.urls"
+WSGI_APPLICATION = "stock_signed_in.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
@@ -50,7 +50,7 @@ TEMPLATES = [
 DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",
-        "NAME": os.environ.get("SIGNEDIN_DB", "signedin.sqlite3"),
+        "NAME": Path(os.environ["VAR_DIR"]) / "db.sqlite3",  # VAR_DIR: as the console's
         "CONN_MAX_AGE": None,
     }
 }
