@@ -67,6 +67,7 @@ test: venv system-deps node-deps lint
 	fi
 
 lint: venv
+	.ci/outside-paths
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/bandit -q -r console accounts keys -x '*/migrations/*'

@@ -32,9 +32,10 @@ loglevel = "info"
 # The access log never shows query strings: a presigned request's signature lives there.
 access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms'
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
-# gunicorn 25+ opens a control socket at one path per user (~/.gunicorn/gunicorn.ctl), so a
-# second instance on the machine (a second app server, `make bench`, the tests' servers)
-# silently takes it over from the first, and whichever stops first removes the other's.
+# gunicorn 25+ opens a control socket at one path per user (.gunicorn/gunicorn.ctl in the
+# home directory), so a second instance on the machine (a second app server, `make bench`,
+# the tests' servers) silently takes it over from the first, and whichever stops first
+# removes the other's.
 # Off unless asked for, then at the path given.
 if os.environ.get("GUNICORN_CONTROL_SOCKET"):
     control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]

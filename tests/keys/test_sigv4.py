@@ -1,9 +1,10 @@
 """keys.sigv4 against AWS's official SigV4 test vectors, plus the error contract.
 
-The vectors live outside the repo in ``<repo>/../shared/sigv4-testsuite`` (see its
-README). Both suites are run in full. Every case checks the canonical request and
-the string to sign byte for byte, the signature, and a complete parse_request()
-+ verify() of the signed request text. A missing suite is a failure, not a skip.
+The vectors live in ``tests/keys/sigv4_testsuite/`` (its README says where they come from
+and which quirks are patched here). Both suites are run in full. Every case checks the
+canonical request and the string to sign byte for byte, the signature, and a complete
+parse_request() + verify() of the signed request text. A missing case fails the
+completeness test.
 """
 
 from __future__ import annotations
@@ -21,12 +22,11 @@ from botocore.credentials import Credentials
 
 from keys import sigv4
 
-SUITE = Path(__file__).resolve().parents[2].parent / "shared" / "sigv4-testsuite"
+SUITE = Path(__file__).resolve().parent / "sigv4_testsuite"
 CLASSIC = SUITE / "aws-sig-v4-test-suite"
 MODERN = SUITE / "aws-signing-test-suite-v4"
 SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
 VECTOR_TIME = datetime(2015, 8, 30, 12, 36, tzinfo=UTC)
-MISSING = "MISSING-SUITE"
 
 # Classic cases whose .creq lists a spurious content-length header (README, "Known quirks").
 CLASSIC_CREQ_CONTENT_LENGTH_QUIRK = {
@@ -46,25 +46,12 @@ CLASSIC_SIGNED_CONTENT_TYPE = {
 # ------------------------------------------------------------------ vector loading
 
 
-def _require_suite() -> None:
-    if not (CLASSIC.is_dir() and MODERN.is_dir()):
-        pytest.fail(
-            f"SigV4 test suite not found at {SUITE}. It must sit next to the repository "
-            "(<repo>/../shared/sigv4-testsuite) with both aws-sig-v4-test-suite/ and "
-            "aws-signing-test-suite-v4/ inside; see its README.md."
-        )
-
-
 def _classic_cases() -> list:
-    if not CLASSIC.is_dir():
-        return [pytest.param(MISSING, id=MISSING)]
     dirs = sorted({p.parent for p in CLASSIC.rglob("*.sreq")})
     return [pytest.param(d, id=str(d.relative_to(CLASSIC))) for d in dirs]
 
 
 def _modern_cases() -> list:
-    if not MODERN.is_dir():
-        return [pytest.param(MISSING, id=MISSING)]
     dirs = sorted(p.parent for p in MODERN.glob("*/context.json"))
     return [pytest.param(d, id=d.name) for d in dirs]
 
@@ -121,7 +108,6 @@ class ClassicCase:
 
     @classmethod
     def load(cls, folder: Path) -> ClassicCase:
-        _require_suite()
         name = folder.name
         return cls(
             name=name,
@@ -160,7 +146,6 @@ class ModernCase:
 
     @classmethod
     def load(cls, folder: Path, form: str) -> ModernCase:
-        _require_suite()
         context = json.loads((folder / "context.json").read_text("utf-8"))
         signed = parse_http((folder / f"{form}-signed-request.txt").read_bytes())
         return cls(folder.name, form, context, signed)
@@ -178,7 +163,6 @@ class ModernCase:
 
 
 def test_suite_is_present_and_complete():
-    assert SUITE.is_dir(), f"SigV4 test suite not found at {SUITE} (see tests/keys/test_sigv4.py)"
     assert len(_classic_cases()) == 33
     assert len(_modern_cases()) == 38
 
@@ -284,7 +268,6 @@ def test_v4_signed_request_fails_with_the_wrong_options_or_secret(folder, form):
 
 
 def _vanilla(form: str = "header") -> RawRequest:
-    _require_suite()
     return parse_http((MODERN / "get-vanilla" / f"{form}-signed-request.txt").read_bytes())
 
 
