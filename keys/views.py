@@ -258,12 +258,14 @@ REPORT_IN_PROGRESS = (
 def credential_report(request: HttpRequest) -> HttpResponse:
     report = credential_report_of(request.user)
     now = timezone.now()
+    complete = report is not None and report.is_complete
     return render(
         request,
         REPORT_PAGE,
         {
-            "report": report if report is not None and report.is_complete else None,
-            "report_expired": report is not None and report.has_expired(now),
+            "report": report if complete else None,
+            "report_expired": complete and report.has_expired(now),
+            "generating": report is not None and not complete and not report.is_abandoned(now),
             "lifetime_hours": int(REPORT_LIFETIME.total_seconds() // 3600),
         },
     )

@@ -92,7 +92,9 @@ def test_a_download_while_another_request_generates_says_to_try_again(alice_clie
     CredentialReport.objects.create(owner=alice, generated_at=timezone.now())  # a claim
     response = alice_client.post(DOWNLOAD, follow=True)
     assert response.redirect_chain == [(PAGE, 302)]
-    assert REPORT_IN_PROGRESS in response.content.decode()
+    html = response.content.decode()
+    assert REPORT_IN_PROGRESS in html
+    assert "A credential report is being generated now." in html
 
 
 def test_each_account_downloads_its_own_report_only(alice_client, alice, mallory_client, mallory):
