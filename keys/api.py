@@ -13,6 +13,7 @@ XML, never Django's HTML. The endpoint is signed, not cookie-authenticated: it i
 CSRF-exempt and never reads or writes the session.
 """
 
+import base64
 import logging
 import re
 from collections.abc import Callable, Mapping
@@ -36,7 +37,20 @@ from console.observability import new_request_id
 
 from . import api_xml, sigv4
 from .api_xml import Fields, iso8601
-from .exceptions import AccessKeyNotFound, KeyLimitExceeded
+from .credential_report import (
+    REPORT_FORMAT,
+    ReportState,
+    credential_report_generate,
+    credential_report_get,
+)
+from .exceptions import (
+    AccessKeyNotFound,
+    CredentialReportError,
+    CredentialReportExpired,
+    CredentialReportInProgress,
+    CredentialReportNotPresent,
+    KeyLimitExceeded,
+)
 from .ids import ACCESS_KEY_ID_PATTERN, account_id_from_access_key_id
 from .lookup import account_keys_of
 from .models import AccessKey
@@ -96,10 +110,26 @@ def _aws_error(error: Exception) -> ApiError:
         return ApiError("LimitExceeded", str(error), status=409)
     if isinstance(error, AccessKeyNotFound):
         return ApiError("NoSuchEntity", str(error), status=404)
+    if isinstance(error, CredentialReportError):
+        code, status = _REPORT_ERRORS[type(error)]
+        return ApiError(code, str(error), status=status)
     raise TypeError(f"Not an API error: {type(error).__name__}")
 
 
-_ANSWERED = (ApiError, sigv4.SigV4Error, KeyLimitExceeded, AccessKeyNotFound)
+# The codes and statuses in botocore's IAM model, from which boto3 makes its exceptions
+# (CredentialReportNotPresentException, …Expired…, …NotReady…).
+_REPORT_ERRORS: dict[type[CredentialReportError], tuple[str, int]] = {
+    CredentialReportNotPresent: ("ReportNotPresent", 410),
+    CredentialReportExpired: ("ReportExpired", 410),
+    CredentialReportInProgress: ("ReportInProgress", 404),
+}
+_ANSWERED = (
+    ApiError,
+    sigv4.SigV4Error,
+    KeyLimitExceeded,
+    AccessKeyNotFound,
+    CredentialReportError,
+)
 
 
 # ----------------------------------------------------------------------------- the view
@@ -589,6 +619,25 @@ def get_account_summary(caller: Caller, params: dict[str, str]) -> Fields:
     return [("SummaryMap", entries)]
 
 
+REPORT_STARTED = "No report exists. Starting a new report generation task"  # AWS's words
+
+
+def generate_credential_report(caller: Caller, params: dict[str, str]) -> Fields:
+    state = credential_report_generate(owner=caller.owner)
+    if state == ReportState.STARTED:
+        return [("Description", REPORT_STARTED), ("State", state.value)]
+    return [("State", state.value)]
+
+
+def get_credential_report(caller: Caller, params: dict[str, str]) -> Fields:
+    report = credential_report_get(owner=caller.owner)
+    return [
+        ("Content", base64.b64encode(report.content_bytes()).decode("ascii")),
+        ("ReportFormat", REPORT_FORMAT),
+        ("GeneratedTime", iso8601(report.generated_at)),
+    ]
+
+
 # --------------------------------------------------------------------------- STS actions
 
 
@@ -620,6 +669,8 @@ OPERATIONS: dict[tuple[str, str], Handler] = {
     ("iam", "DeleteAccessKey"): delete_access_key,
     ("iam", "GetAccessKeyLastUsed"): get_access_key_last_used,
     ("iam", "GetAccountSummary"): get_account_summary,
+    ("iam", "GenerateCredentialReport"): generate_credential_report,
+    ("iam", "GetCredentialReport"): get_credential_report,
     ("sts", "GetCallerIdentity"): get_caller_identity,
     ("sts", "GetAccessKeyInfo"): get_access_key_info,
 }

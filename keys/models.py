@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from .credential_report import CredentialReport  # noqa: F401  (registers it with this app)
 from .crypto import decrypt_secret
 
 ROTATION_DAYS = 90
@@ -72,6 +73,12 @@ class AccessKey(models.Model):
 
     def age_days(self, now: datetime | None = None) -> int:
         return ((now or timezone.now()) - self.created_at).days
+
+    def days_since_last_use(self, now: datetime | None = None) -> int | None:
+        """Whole days the key has gone unused since its last use; None if never used."""
+        if self.last_used_at is None:
+            return None
+        return ((now or timezone.now()) - self.last_used_at).days
 
     @property
     def needs_rotation(self) -> bool:

@@ -26,6 +26,12 @@ urlpatterns = [
     path(f"{KEY}/deactivate", views.deactivate, name="access_key_deactivate"),
     path(f"{KEY}/activate", views.activate, name="access_key_activate"),
     path(f"{KEY}/delete", views.delete, name="access_key_delete"),
+    path("iam/credential_report", views.credential_report, name="credential_report"),
+    path(
+        "iam/credential_report/download",
+        views.credential_report_download,
+        name="credential_report_download",
+    ),
     path("api", api.endpoint, name="api"),
     path("api/", api.endpoint),
 ]

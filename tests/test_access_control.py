@@ -4,6 +4,7 @@
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from keys.credential_report import credential_report_generate
 from keys.models import AccessKey
 from tests.factories import make_access_key
 
@@ -26,6 +27,7 @@ def all_routes(resolver: URLResolver | None = None, prefix: str = "") -> list[st
 def test_the_walk_covers_every_route():
     routes = set(all_routes())
     assert "iam/security_credentials/access-keys/<access_key_id:access_key_id>/delete" in routes
+    assert "iam/credential_report/download" in routes
     assert len(routes) >= 15
 
 
@@ -33,6 +35,7 @@ def test_the_walk_covers_every_route():
 def test_another_account_gets_404_or_its_own_data_only(mallory_client, alice, method):
     new_key = make_access_key(alice)
     key = new_key.access_key
+    credential_report_generate(owner=alice)  # her report exists, and must stay hers
     for route in all_routes():
         if route in PUBLIC or route == "signout":  # signing out would end the walk early
             continue
@@ -44,6 +47,7 @@ def test_another_account_gets_404_or_its_own_data_only(mallory_client, alice, me
             assert response.status_code in (404, 405), (method, url, response.status_code)
         assert key.access_key_id.encode() not in body, (method, url)
         assert new_key.secret_access_key.encode() not in body, (method, url)
+        assert alice.account_id.encode() not in body, (method, url)
     stored = AccessKey.objects.get(pk=key.pk)
     assert stored.status == "Active" and stored.owner == alice
 

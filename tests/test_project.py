@@ -28,6 +28,7 @@ def pages(client, alice):  # type: ignore[no-untyped-def]
     urls = [
         "/iam/home",
         "/iam/users",
+        "/iam/credential_report",
         "/iam/security_credentials/warning",
         "/iam/security_credentials",
         f"/iam/security_credentials/access-keys/{key.pk}/delete",

@@ -7,6 +7,7 @@ CSRF token) and from the API (CreateAccessKey signed by botocore), and the datab
 decides who gets the slot.
 """
 
+import base64
 import random
 import re
 import threading
@@ -189,3 +190,67 @@ def test_last_use_is_recorded_under_concurrent_api_load(
     assert stored["last_used_service"] == "sts"
     # Still a working key afterwards.
     assert use(0)[0] == 200
+
+
+REPORT_REQUESTS = 24  # half GenerateCredentialReport, half console downloads
+
+
+def test_concurrent_report_requests_across_servers_make_one_report(
+    cluster: Cluster, encryption_keys: None
+) -> None:
+    """Every app server answers with the one report kept in the database: concurrent
+    Generates and console downloads on all servers make it once, and all give its bytes."""
+    account = new_account(cluster.database, cluster.server(0))
+    access_key_id, secret = account.browser.create_key_with_secret()
+
+    def request(n: int) -> tuple[str, str]:
+        server = cluster.server(n)
+        if n % 2:
+            response = account.browser.post("/iam/credential_report/download", base_url=server.url)
+            if response.status == 200:
+                return "download", response.text
+            return "download", f"{response.status} {response.headers.get('location')}"
+        response = api_call(
+            server.url,
+            access_key_id=access_key_id,
+            secret=secret,
+            action="GenerateCredentialReport",
+        )
+        state = re.search(r"<State>(\w+)</State>", response.text)
+        return "generate", state.group(1) if response.status == 200 and state else response.text
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        answers = list(pool.map(request, range(REPORT_REQUESTS), timeout=120))
+
+    states = [answer for channel, answer in answers if channel == "generate"]
+    downloads = [answer for channel, answer in answers if channel == "download"]
+    assert set(states) <= {"STARTED", "INPROGRESS", "COMPLETE"}, states
+    # Made once: one STARTED at most (a download may have been the one that made it).
+    assert states.count("STARTED") <= 1, states
+    # A download that met the report mid-generation is sent back to try again.
+    made = [body for body in downloads if body.startswith("user,arn,")]
+    retry = [body for body in downloads if not body.startswith("user,arn,")]
+    assert all(body == "302 /iam/credential_report" for body in retry), retry
+    ((content,),) = cluster.database.query(
+        "SELECT r.content FROM keys_credentialreport r JOIN accounts_rootuser u "
+        "ON u.id = r.owner_id WHERE u.account_id = %s",
+        [account.account_id],
+    )
+    assert set(made) <= {content}
+    assert f"arn:aws:iam::{account.account_id}:root" in content
+
+    # Afterwards every server answers the same report, to the API and the console alike.
+    for n in range(len(cluster.servers)):
+        response = api_call(
+            cluster.server(n).url,
+            access_key_id=access_key_id,
+            secret=secret,
+            action="GetCredentialReport",
+        )
+        assert response.status == 200, response.text
+        encoded = re.search(r"<Content>([^<]+)</Content>", response.text).group(1)
+        assert base64.b64decode(encoded).decode() == content
+        download = account.browser.post(
+            "/iam/credential_report/download", base_url=cluster.server(n).url
+        )
+        assert download.status == 200 and download.text == content
