@@ -28,6 +28,7 @@ def _forget_keys(*, setting: str, **kwargs: object) -> None:
     if setting == "KEYS_ENCRYPTION_KEYS":
         _multi_fernet.cache_clear()
         _decrypt_cached.cache_clear()
+        _unseal_cached.cache_clear()
 
 
 class MaskedSecret(str):
@@ -55,6 +56,29 @@ def _decrypt_cached(ciphertext: str) -> str:
     return _multi_fernet().decrypt(ciphertext.encode("ascii")).decode()
 
 
+def seal(data: bytes) -> str:
+    """Encrypt and authenticate bytes that the client keeps (a session token), not the
+    database: the newest key seals, any listed key opens."""
+    return _multi_fernet().encrypt(data).decode("ascii")
+
+
+def unseal(token: str) -> bytes:
+    """The bytes :func:`seal` sealed. Raises InvalidToken for anything else: altered,
+    truncated, not ASCII, or sealed under a key no longer listed."""
+    try:
+        token_bytes = token.encode("ascii")
+    except UnicodeEncodeError:
+        raise InvalidToken from None
+    return _unseal_cached(token_bytes)
+
+
+@lru_cache(maxsize=4096)
+def _unseal_cached(token: bytes) -> bytes:
+    # As _decrypt_cached: a token opens to the same bytes for ever (only genuine tokens
+    # are cached, since a failure raises), and a busy session spares the AES and HMAC.
+    return _multi_fernet().decrypt(token)
+
+
 def rotate_ciphertext(ciphertext: str) -> str:
     return _multi_fernet().rotate(ciphertext.encode("ascii")).decode("ascii")
 
@@ -65,4 +89,6 @@ __all__ = [
     "decrypt_secret",
     "encrypt_secret",
     "rotate_ciphertext",
+    "seal",
+    "unseal",
 ]
