@@ -393,12 +393,7 @@ def _authenticate(
     if ACCESS_KEY_ID_PATTERN.fullmatch(key_id):
         account_keys = account_keys_of(key_id)
     access_key = next((k for k in account_keys if k.pk == key_id), None)
-    if (
-        access_key is None
-        or not access_key.is_active
-        or not access_key.owner.is_active
-        or (session is not None and session.account_id != access_key.owner.account_id)
-    ):
+    if access_key is None or not access_key.is_active or not access_key.owner.is_active:
         raise ApiError("InvalidClientTokenId", INVALID_CLIENT_TOKEN, status=403)
     _verify_signature(
         signed,

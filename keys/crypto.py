@@ -28,7 +28,6 @@ def _forget_keys(*, setting: str, **kwargs: object) -> None:
     if setting == "KEYS_ENCRYPTION_KEYS":
         _multi_fernet.cache_clear()
         _decrypt_cached.cache_clear()
-        _unseal_cached.cache_clear()
 
 
 class MaskedSecret(str):
@@ -69,14 +68,7 @@ def unseal(token: str) -> bytes:
         token_bytes = token.encode("ascii")
     except UnicodeEncodeError:
         raise InvalidToken from None
-    return _unseal_cached(token_bytes)
-
-
-@lru_cache(maxsize=4096)
-def _unseal_cached(token: bytes) -> bytes:
-    # As _decrypt_cached: a token opens to the same bytes for ever (only genuine tokens
-    # are cached, since a failure raises), and a busy session spares the AES and HMAC.
-    return _multi_fernet().decrypt(token)
+    return _multi_fernet().decrypt(token_bytes)
 
 
 def rotate_ciphertext(ciphertext: str) -> str:
