@@ -4,7 +4,9 @@ A request, top to bottom: read the parameters (form POST body over the query str
 the SigV4 data (no secret needed), load the key with its owner (and the owner's other key) in
 one query, verify the signature with the key's secret, record the use (at most one UPDATE,
 and before the action, so that GetAccessKeyLastUsed sees its own call as at AWS), run the
-action through keys.services, answer AWS XML (rendered by keys.api_xml).
+action through keys.services, answer AWS XML (rendered by keys.api_xml). Temporary
+credentials (GetSessionToken's) take the same path: their token opens without the database
+(keys.session_tokens) and names the parent key, which is the one read.
 
 Every failure is answered as AWS answers it: SigV4 and domain errors become AWS errors in one
 place (:func:`_aws_error`); a database outage is a 503 ``ServiceUnavailable`` that SDKs
