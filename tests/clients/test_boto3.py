@@ -182,11 +182,11 @@ def test_a_key_made_inactive_in_the_console_fails_its_very_next_call(sts, root, 
 
 def test_operations_this_endpoint_does_not_offer_are_invalid_actions(sts, iam):
     with pytest.raises(ClientError) as excinfo:
-        sts.get_session_token()
+        sts.get_federation_token(Name="someone")
     assert error_of(excinfo) == (
         "InvalidAction",
         400,
-        "Could not find operation GetSessionToken for version 2011-06-15",
+        "Could not find operation GetFederationToken for version 2011-06-15",
     )
     with pytest.raises(ClientError) as excinfo:
         iam.list_users()
@@ -351,9 +351,7 @@ def test_a_presigned_url_with_temporary_credentials(sts, aws_client, root):
     session_sts = aws_client(
         "sts", temporary["AccessKeyId"], temporary["SecretAccessKey"], temporary["SessionToken"]
     )
-    url = session_sts.generate_presigned_url(
-        "get_caller_identity", ExpiresIn=300, HttpMethod="GET"
-    )
+    url = session_sts.generate_presigned_url("get_caller_identity", ExpiresIn=300, HttpMethod="GET")
     assert "X-Amz-Security-Token=" in url
     status, document = _fetch(url)
     assert status == 200
