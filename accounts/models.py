@@ -101,6 +101,7 @@ class Event(models.Model):
         DEACTIVATE_ACCESS_KEY = "DeactivateAccessKey", "Make access key inactive"
         DELETE_ACCESS_KEY = "DeleteAccessKey", "Delete access key"
         ACCESS_KEY_QUOTA_REFUSED = "AccessKeyQuotaRefused", "Access key refused (quota)"
+        GET_SESSION_TOKEN = "GetSessionToken", "Get temporary credentials (session token)"
 
     class Channel(models.TextChoices):
         CONSOLE = "console", "Console"

@@ -55,6 +55,22 @@ def _decrypt_cached(ciphertext: str) -> str:
     return _multi_fernet().decrypt(ciphertext.encode("ascii")).decode()
 
 
+def seal(data: bytes) -> str:
+    """Encrypt and authenticate bytes that the client keeps (a session token), not the
+    database: the newest key seals, any listed key opens."""
+    return _multi_fernet().encrypt(data).decode("ascii")
+
+
+def unseal(token: str) -> bytes:
+    """The bytes :func:`seal` sealed. Raises InvalidToken for anything else: altered,
+    truncated, not ASCII, or sealed under a key no longer listed."""
+    try:
+        token_bytes = token.encode("ascii")
+    except UnicodeEncodeError:
+        raise InvalidToken from None
+    return _multi_fernet().decrypt(token_bytes)
+
+
 def rotate_ciphertext(ciphertext: str) -> str:
     return _multi_fernet().rotate(ciphertext.encode("ascii")).decode("ascii")
 
@@ -65,4 +81,6 @@ __all__ = [
     "decrypt_secret",
     "encrypt_secret",
     "rotate_ciphertext",
+    "seal",
+    "unseal",
 ]

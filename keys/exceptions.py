@@ -1,5 +1,8 @@
 """Domain errors of the access-key lifecycle; each interface words them in its own language."""
 
+# AWS's message for a key ID or security token it does not accept (InvalidClientTokenId).
+INVALID_CLIENT_TOKEN = "The security token included in the request is invalid."  # noqa: S105  # nosec B105
+
 
 class AccessKeyError(Exception):
     """Base class: a rule of the access-key lifecycle refused the change."""
@@ -43,4 +46,40 @@ class CredentialReportInProgress(CredentialReportError):
     def __init__(self) -> None:
         super().__init__(
             "The request was rejected because the credential report is still being generated."
+        )
+
+
+class SessionError(Exception):
+    """Base class: temporary credentials (keys/session_tokens.py) refused a request."""
+
+
+class InvalidSessionToken(SessionError):
+    """Missing, altered, foreign or mismatched: not a token this server sealed for this key
+    ID, or a session AWS's rules keep from this service (IAM without MFA)."""
+
+    def __init__(self) -> None:
+        super().__init__(INVALID_CLIENT_TOKEN)
+
+
+class ExpiredSessionToken(SessionError):
+    def __init__(self) -> None:
+        super().__init__("The security token included in the request is expired")
+
+
+class SessionActionRefused(SessionError):
+    """Of STS, temporary credentials may call GetCallerIdentity only (AWS's rule)."""
+
+    def __init__(self, action: str) -> None:
+        super().__init__(f"Cannot call {action} with session credentials")
+        self.action = action
+
+
+class MfaNotValidated(SessionError):
+    """GetSessionToken's SerialNumber and TokenCode did not pass."""
+
+    def __init__(self) -> None:
+        # AWS's wording, two spaces and all, for a code it cannot check against the device.
+        super().__init__(
+            "MultiFactorAuthentication failed, unable to validate MFA code.  "
+            "Please verify your MFA serial number is valid and associated with this user."
         )

@@ -14,6 +14,9 @@ import string
 
 ACCESS_KEY_ID_PREFIX = "AKIA"
 ACCESS_KEY_ID_PATTERN = re.compile(r"^AKIA[A-Z2-7]{16}$")
+# Temporary credentials (STS GetSessionToken) carry ASIA key IDs, made the same way.
+TEMPORARY_ACCESS_KEY_ID_PREFIX = "ASIA"
+TEMPORARY_ACCESS_KEY_ID_PATTERN = re.compile(r"^ASIA[A-Z2-7]{16}$")
 # GetAccessKeyInfo also decodes temporary (ASIA) key IDs, as AWS's does.
 DECODABLE_KEY_ID_PATTERN = re.compile(r"^(AKIA|ASIA)[A-Z2-7]{16}$")
 _NEW_GENERATION_BIT = 1 << 47
@@ -22,13 +25,13 @@ SECRET_LENGTH = 40
 _ACCOUNT_MASK = 0x7FFFFFFFFF80
 
 
-def generate_access_key_id(account_id: str) -> str:
+def generate_access_key_id(account_id: str, *, prefix: str = ACCESS_KEY_ID_PREFIX) -> str:
     account = int(account_id)
     if not 0 <= account < 10**12:
         raise ValueError("An account ID has twelve digits.")
     head = _NEW_GENERATION_BIT | (account << 7) | secrets.randbelow(1 << 7)
     payload = head.to_bytes(6, "big") + secrets.token_bytes(4)
-    return ACCESS_KEY_ID_PREFIX + base64.b32encode(payload).decode("ascii")
+    return prefix + base64.b32encode(payload).decode("ascii")
 
 
 def account_id_from_access_key_id(access_key_id: str) -> str:

@@ -90,13 +90,16 @@ def aws_client(api_url: str) -> Iterator[Callable[..., object]]:
     """boto3 clients for /api, one attempt each (a retry would hide what the server said)."""
     clients = []
 
-    def make(service: str, access_key_id: str, secret_access_key: str):  # type: ignore[no-untyped-def]
+    def make(  # type: ignore[no-untyped-def]
+        service: str, access_key_id: str, secret_access_key: str, session_token: str | None = None
+    ):
         client = boto3.session.Session().client(
             service,
             endpoint_url=api_url,
             region_name=REGION,
             aws_access_key_id=access_key_id,
             aws_secret_access_key=secret_access_key,
+            aws_session_token=session_token,
             config=Config(retries={"total_max_attempts": 1}, connect_timeout=5, read_timeout=20),
         )
         clients.append(client)

@@ -51,11 +51,16 @@ class AwsCli:
         }
 
     def run(
-        self, *args: str, credentials: tuple[str, str] | None = None, endpoint: bool = True
+        self,
+        *args: str,
+        credentials: tuple[str, str] | tuple[str, str, str] | None = None,
+        endpoint: bool = True,
     ) -> subprocess.CompletedProcess[str]:
+        """``credentials``: a key ID and secret, and a session token for temporary ones."""
         env = dict(self.env)
         if credentials is not None:
-            env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"] = credentials
+            names = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
+            env.update(zip(names, credentials, strict=False))
         command = [self.executable, *args, "--output", "json"]
         if endpoint:
             command += ["--endpoint-url", self.api_url]
@@ -158,3 +163,59 @@ def test_the_console_cli_csv_imports_and_signs(aws, console, root):
     assert identity["Account"] == root.account_id
     assert identity["Arn"] == f"arn:aws:iam::{root.account_id}:root"
     assert AccessKey.objects.get(pk=access_key_id).last_used_service == "sts"
+
+
+def test_get_session_token_gives_credentials_that_work_through_the_environment(aws, root, root_key):
+    long_term = (root_key.access_key.access_key_id, root_key.secret_access_key)
+    issued = aws.json(
+        "sts", "get-session-token", "--duration-seconds", "900", credentials=long_term
+    )
+    temporary = issued["Credentials"]
+    assert temporary["AccessKeyId"].startswith("ASIA")
+    assert temporary["Expiration"]
+    session = (temporary["AccessKeyId"], temporary["SecretAccessKey"], temporary["SessionToken"])
+
+    # The three values in AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN.
+    identity = aws.json("sts", "get-caller-identity", credentials=session)
+    assert identity == {
+        "UserId": root.account_id,
+        "Account": root.account_id,
+        "Arn": f"arn:aws:iam::{root.account_id}:root",
+    }
+    assert AccessKey.objects.get(pk=root_key.access_key.access_key_id).last_used_service == "sts"
+
+    without_mfa = aws.run("iam", "list-access-keys", credentials=session)
+    assert without_mfa.returncode == 254
+    assert "(InvalidClientTokenId)" in without_mfa.stderr
+    again = aws.run("sts", "get-session-token", credentials=session)
+    assert again.returncode == 254
+    assert "(AccessDenied)" in again.stderr
+    assert "Cannot call GetSessionToken with session credentials" in again.stderr
+
+    aws.json(
+        "iam",
+        "update-access-key",
+        "--access-key-id",
+        root_key.access_key.access_key_id,
+        "--status",
+        "Inactive",
+        credentials=long_term,
+    )
+    revoked = aws.run("sts", "get-caller-identity", credentials=session)
+    assert revoked.returncode == 254
+    assert "(InvalidClientTokenId)" in revoked.stderr
+
+
+def test_get_session_token_with_a_code_that_cannot_be_validated_is_denied(aws, root, root_key):
+    refused = aws.run(
+        "sts",
+        "get-session-token",
+        "--serial-number",
+        f"arn:aws:iam::{root.account_id}:mfa/phone",
+        "--token-code",
+        "123456",
+        credentials=(root_key.access_key.access_key_id, root_key.secret_access_key),
+    )
+    assert refused.returncode == 254
+    assert "(AccessDenied)" in refused.stderr
+    assert "MultiFactorAuthentication failed, unable to validate MFA code." in refused.stderr

@@ -12,6 +12,8 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from keys.models import AccessKey
+from keys.services import access_key_activate
+from keys.session_tokens import session_token_create
 from tests.factories import make_access_key
 
 STS_NS = "{https://sts.amazonaws.com/doc/2011-06-15/}"
@@ -180,11 +182,11 @@ def test_a_key_made_inactive_in_the_console_fails_its_very_next_call(sts, root, 
 
 def test_operations_this_endpoint_does_not_offer_are_invalid_actions(sts, iam):
     with pytest.raises(ClientError) as excinfo:
-        sts.get_session_token()
+        sts.get_federation_token(Name="someone")
     assert error_of(excinfo) == (
         "InvalidAction",
         400,
-        "Could not find operation GetSessionToken for version 2011-06-15",
+        "Could not find operation GetFederationToken for version 2011-06-15",
     )
     with pytest.raises(ClientError) as excinfo:
         iam.list_users()
@@ -302,3 +304,83 @@ def test_aws_endpoint_url_alone_points_boto3_at_the_console(api_url, root, root_
                 assert [k["AccessKeyId"] for k in listed] == [root_key.access_key.access_key_id]
         finally:
             client.close()
+
+
+# ----------------------------------------------------------------- temporary credentials
+
+
+def test_get_session_token_credentials_work_until_their_key_is_made_inactive(
+    sts, iam, aws_client, root, root_key
+):
+    temporary = sts.get_session_token(DurationSeconds=7200)["Credentials"]
+    assert temporary["AccessKeyId"].startswith("ASIA")
+    lasts = temporary["Expiration"] - datetime.now(UTC)
+    assert timedelta(minutes=59) < lasts <= timedelta(hours=1)  # a root user's hour at most
+    assert sts.get_access_key_info(AccessKeyId=temporary["AccessKeyId"])["Account"] == (
+        root.account_id
+    )
+    session = (temporary["AccessKeyId"], temporary["SecretAccessKey"], temporary["SessionToken"])
+    session_sts = aws_client("sts", *session)
+    assert session_sts.get_caller_identity()["Arn"] == f"arn:aws:iam::{root.account_id}:root"
+
+    with pytest.raises(ClientError) as excinfo:
+        aws_client("iam", *session).list_access_keys()
+    assert error_of(excinfo) == (
+        "InvalidClientTokenId",
+        403,
+        "The security token included in the request is invalid.",
+    )
+    with pytest.raises(ClientError) as excinfo:
+        session_sts.get_session_token()
+    assert error_of(excinfo) == (
+        "AccessDenied",
+        403,
+        "Cannot call GetSessionToken with session credentials",
+    )
+
+    iam.update_access_key(AccessKeyId=root_key.access_key.access_key_id, Status="Inactive")
+    with pytest.raises(ClientError) as excinfo:
+        session_sts.get_caller_identity()
+    assert error_of(excinfo)[:2] == ("InvalidClientTokenId", 403)
+    access_key_activate(access_key=root_key.access_key)
+    assert session_sts.get_caller_identity()["Account"] == root.account_id
+
+
+def test_a_presigned_url_with_temporary_credentials(sts, aws_client, root):
+    temporary = sts.get_session_token()["Credentials"]
+    session_sts = aws_client(
+        "sts", temporary["AccessKeyId"], temporary["SecretAccessKey"], temporary["SessionToken"]
+    )
+    url = session_sts.generate_presigned_url("get_caller_identity", ExpiresIn=300, HttpMethod="GET")
+    assert "X-Amz-Security-Token=" in url
+    status, document = _fetch(url)
+    assert status == 200
+    arn = document.findtext(f"{STS_NS}GetCallerIdentityResult/{STS_NS}Arn")
+    assert arn == f"arn:aws:iam::{root.account_id}:root"
+
+
+def test_a_session_made_with_mfa_may_call_iam(aws_client, root, root_key):
+    made = session_token_create(
+        access_key=root_key.access_key,
+        duration_seconds=900,
+        mfa_authenticated=True,
+        now=datetime.now(UTC),
+    )
+    session_iam = aws_client(
+        "iam",
+        made.session.access_key_id,
+        made.session.secret_access_key,
+        made.session_token,
+    )
+    listed = session_iam.list_access_keys()["AccessKeyMetadata"]
+    assert [k["AccessKeyId"] for k in listed] == [root_key.access_key.access_key_id]
+
+
+def test_a_wrong_mfa_code_is_denied(sts, root):
+    with pytest.raises(ClientError) as excinfo:
+        sts.get_session_token(
+            SerialNumber=f"arn:aws:iam::{root.account_id}:mfa/phone", TokenCode="123456"
+        )
+    code, status, message = error_of(excinfo)
+    assert (code, status) == ("AccessDenied", 403)
+    assert message.startswith("MultiFactorAuthentication failed, unable to validate MFA code.")

@@ -30,7 +30,12 @@ def node() -> str:
 
 
 def get_caller_identity(
-    node: str, api_url: str, home: Path, access_key_id: str, secret_access_key: str
+    node: str,
+    api_url: str,
+    home: Path,
+    access_key_id: str,
+    secret_access_key: str,
+    session_token: str | None = None,
 ) -> tuple[int, dict]:
     home.mkdir(exist_ok=True)
     env = {
@@ -40,6 +45,8 @@ def get_caller_identity(
         "AWS_SECRET_ACCESS_KEY": secret_access_key,
         "AWS_EC2_METADATA_DISABLED": "true",
     }
+    if session_token is not None:
+        env["AWS_SESSION_TOKEN"] = session_token
     result = subprocess.run(
         [node, str(SCRIPT), api_url],
         env=env,
@@ -80,3 +87,31 @@ def test_a_wrong_secret_does_not_match(node, api_url, tmp_path, root_key):
         "The request signature we calculated does not match"
     )
     assert outcome["error"]["RequestId"]
+
+
+def test_temporary_credentials_sign_with_their_session_token(
+    node, api_url, tmp_path, root, root_key, aws_client
+):
+    sts = aws_client("sts", root_key.access_key.access_key_id, root_key.secret_access_key)
+    temporary = sts.get_session_token(DurationSeconds=900)["Credentials"]
+    status, identity = get_caller_identity(
+        node,
+        api_url,
+        tmp_path / "home",
+        temporary["AccessKeyId"],
+        temporary["SecretAccessKey"],
+        temporary["SessionToken"],
+    )
+    assert status == 0, identity
+    assert identity["Arn"] == f"arn:aws:iam::{root.account_id}:root"
+
+    status, outcome = get_caller_identity(
+        node,
+        api_url,
+        tmp_path / "home",
+        temporary["AccessKeyId"],
+        temporary["SecretAccessKey"],
+    )
+    assert status == 1
+    assert outcome["error"]["Code"] == "InvalidClientTokenId"
+    assert outcome["error"]["HTTPStatusCode"] == 403

@@ -1,6 +1,7 @@
 """boto3 and the AWS CLI against the console as `make run` serves it: gunicorn, whose /api
 is the lean WSGI application (keys/api_wsgi.py), not the Django view the live server runs."""
 
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +20,9 @@ pytestmark = pytest.mark.xdist_group("servers")
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Database, Gunicorn]]:
     tmp = tmp_path_factory.mktemp("served")
-    with sqlite_database(tmp) as database, gunicorns(database, tmp) as (server,):
+    # With gunicorn's access log on, so that the log tests see every request's line.
+    access_log = {"GUNICORN_ACCESS_LOG": "-"}
+    with sqlite_database(tmp) as database, gunicorns(database, tmp, env=access_log) as (server,):
         yield database, server
 
 
@@ -28,13 +31,15 @@ def account(served: tuple[Database, Gunicorn]) -> Account:
     return new_account(*served)
 
 
-def _client(server: Gunicorn, service: str, credentials: tuple[str, str]):  # type: ignore[no-untyped-def]
+def _client(server: Gunicorn, service: str, credentials: tuple[str, ...]):  # type: ignore[no-untyped-def]
+    """``credentials``: a key ID and secret, and a session token for temporary ones."""
     return boto3.session.Session().client(
         service,
         endpoint_url=f"{server.url}/api",
         region_name="us-east-1",
         aws_access_key_id=credentials[0],
         aws_secret_access_key=credentials[1],
+        aws_session_token=credentials[2] if len(credentials) > 2 else None,
         config=Config(retries={"total_max_attempts": 1}, connect_timeout=5, read_timeout=20),
     )
 
@@ -82,3 +87,28 @@ def test_the_aws_cli_signs_against_it(served, account, tmp_path: Path):  # type:
     assert identity["Account"] == account.account_id
     listed = aws.json("iam", "list-access-keys", credentials=credentials)["AccessKeyMetadata"]
     assert [k["AccessKeyId"] for k in listed] == [credentials[0]]
+
+
+def test_temporary_credentials_work_and_never_reach_the_servers_log(served, account):  # type: ignore[no-untyped-def]
+    _, server = served
+    signing = account.browser.create_key_with_secret()
+    issued = _client(server, "sts", signing).get_session_token(DurationSeconds=900)
+    temporary = issued["Credentials"]
+    session = (temporary["AccessKeyId"], temporary["SecretAccessKey"], temporary["SessionToken"])
+    session_sts = _client(server, "sts", session)
+    assert session_sts.get_caller_identity()["Arn"] == f"arn:aws:iam::{account.account_id}:root"
+    url = session_sts.generate_presigned_url("get_caller_identity", ExpiresIn=60, HttpMethod="GET")
+    with urllib.request.urlopen(url, timeout=20) as presigned:  # noqa: S310 - our own server
+        assert presigned.status == 200
+    with pytest.raises(ClientError) as refused:
+        _client(server, "iam", session).list_access_keys()
+    assert refused.value.response["Error"]["Code"] == "InvalidClientTokenId"
+    with pytest.raises(ClientError) as altered:
+        _client(server, "sts", (*session[:2], session[2][:-2] + "xx")).get_caller_identity()
+    assert altered.value.response["Error"]["Code"] == "InvalidClientTokenId"
+
+    log = server.log_path.read_text(errors="replace")
+    assert log.count('"POST /api HTTP/1.1" 200') >= 2  # the access log is on
+    assert '"GET /api HTTP/1.1" 200' in log
+    for secret in (*session[1:], signing[1]):
+        assert secret not in log

@@ -62,10 +62,12 @@ def send(
     path: str = "/api/",
     signed_at: datetime | None = None,
     presign_expires: int | None = None,
+    session_token: str | None = None,
     **meta: str,
 ):  # type: ignore[no-untyped-def]
     """Sign like botocore and send through the test client; returns the response.
-    ``meta`` adds WSGI environ entries, as a server such as gunicorn sets them."""
+    ``session_token`` signs with temporary credentials, as botocore does (the token signed
+    along). ``meta`` adds WSGI environ entries, as a server such as gunicorn sets them."""
     url = f"http://testserver{path}"
     if method == "POST":
         request = AWSRequest(
@@ -77,7 +79,7 @@ def send(
     else:
         query = percent_encode_sequence(params)
         request = AWSRequest(method="GET", url=f"{url}?{query}" if query else url)
-    credentials = Credentials(key_id, secret)
+    credentials = Credentials(key_id, secret, session_token)
     signer = (
         SigV4QueryAuth(credentials, service, region, expires=presign_expires)
         if presign_expires is not None

@@ -5,6 +5,7 @@ from hypothesis import strategies as st
 
 from keys.ids import (
     SECRET_ALPHABET,
+    TEMPORARY_ACCESS_KEY_ID_PREFIX,
     account_id_from_access_key_id,
     generate_access_key_id,
     generate_secret_access_key,
@@ -22,6 +23,13 @@ def test_it_decodes_a_published_aws_key_id():
 def test_key_ids_have_aws_format_and_encode_their_account(account_id):
     key_id = generate_access_key_id(account_id)
     assert re.fullmatch(r"AKIA[A-Z2-7]{16}", key_id)
+    assert account_id_from_access_key_id(key_id) == account_id
+
+
+@given(ACCOUNT_IDS)
+def test_temporary_key_ids_are_asia_and_encode_their_account(account_id):
+    key_id = generate_access_key_id(account_id, prefix=TEMPORARY_ACCESS_KEY_ID_PREFIX)
+    assert re.fullmatch(r"ASIA[A-Z2-7]{16}", key_id)
     assert account_id_from_access_key_id(key_id) == account_id
 
 
