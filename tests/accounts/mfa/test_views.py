@@ -93,7 +93,7 @@ def test_passkeys_are_unavailable_by_ip_address_and_say_why(alice_client):
     assert response.status_code == 400
     by_name = alice_client.get(ASSIGN, HTTP_HOST="localhost").content.decode()
     assert str(escape(UNAVAILABLE_BY_IP)) not in by_name
-    assert "needs JavaScript" not in by_name or "<noscript>" in by_name
+    assert "data-without-javascript> Passkeys and security keys need JavaScript" in by_name
 
 
 def test_remove_asks_for_confirmation_then_removes(alice, alice_client):
