@@ -53,9 +53,7 @@ class Command(BaseCommand):
         """Authenticator-app seeds: a few per account at most, so one transaction."""
         with transaction.atomic():
             devices = list(
-                MFADevice.objects.select_for_update()
-                .exclude(secret_ciphertext="")
-                .only("pk", "secret_ciphertext")
+                MFADevice.objects.totp().select_for_update().only("pk", "secret_ciphertext")
             )
             for device in devices:
                 device.secret_ciphertext = rotate_ciphertext(device.secret_ciphertext)
@@ -73,9 +71,7 @@ class Command(BaseCommand):
                     f"No key in KEYS_ENCRYPTION_KEYS opens the secret of {access_key_id}; "
                     "nothing was changed."
                 ) from error
-        seeds = MFADevice.objects.exclude(secret_ciphertext="").values_list(
-            "pk", "secret_ciphertext"
-        )
+        seeds = MFADevice.objects.totp().values_list("pk", "secret_ciphertext")
         for device_id, ciphertext in seeds.iterator(chunk_size=2000):
             try:
                 decrypt_secret(ciphertext)
