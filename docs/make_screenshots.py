@@ -160,13 +160,13 @@ def main() -> None:
             desktop.locator("dialog").wait_for()
             shoot(desktop, "delete-confirmation")
             desktop.get_by_role("button", name="Cancel").click()
-            shoot_mfa(desktop, base)
             phone = browser.new_page(viewport={"width": 360, "height": 740})
             sign_in(phone, base)
             phone.goto(f"{base}/iam/security_credentials")
             phone.get_by_role("button", name="Continue to Security Credentials").click()
             phone.get_by_text("Access keys (access key ID and secret access key)").click()
             shoot(phone, "phone-credentials")
+            shoot_mfa(desktop, base)  # last: from here on, signing in needs an MFA code
             browser.close()
     finally:
         os.killpg(server.pid, 15)
