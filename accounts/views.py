@@ -187,7 +187,7 @@ def security_credentials_sections(request: HttpRequest) -> dict[str, object]:
     answers one of them overrides its part (a form with errors, a device to remove)."""
     from .mfa import serial_number
     from .mfa.passkeys import rp_id
-    from .mfa.services import MFA_DEVICE_LIMIT
+    from .mfa.services import MFA_DEVICE_LIMIT, MFADeviceLimitExceeded
     from .password import RULES, ChangePasswordForm
 
     devices = list(MFADevice.objects.for_owner(request.user).select_related("owner"))
@@ -198,6 +198,7 @@ def security_credentials_sections(request: HttpRequest) -> dict[str, object]:
         "mfa_devices": devices,
         "mfa_device_limit": MFA_DEVICE_LIMIT,
         "at_mfa_limit": len(devices) >= MFA_DEVICE_LIMIT,
+        "mfa_limit_message": str(MFADeviceLimitExceeded()),
         "passkeys_available": rp_id(request) is not None,
         "removing_device": None,
         "open_section": request.GET.get("expanded"),

@@ -5,6 +5,7 @@ Plain forms and full pages throughout; only the passkey ceremony needs JavaScrip
 """
 
 import time
+from datetime import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -23,6 +24,8 @@ from ..models import MFADevice
 from . import passkeys, pending, totp
 from .forms import AssignMFADeviceForm, AuthenticatorAppCodesForm, SignInMFACodeForm
 from .services import (
+    MFA_DEVICE_LIMIT,
+    MFADeviceLimitExceeded,
     MFAError,
     check_can_assign,
     mfa_device_create_passkey,
@@ -67,7 +70,7 @@ def assign(request: HttpRequest) -> HttpResponse:
                 state["secret"] = encrypt_secret(totp.new_secret())  # encrypted in the session too
             request.session[WIZARD] = state
             return redirect("mfa_totp" if kind == MFADevice.Kind.TOTP else "mfa_passkey")
-    at_limit = MFADevice.objects.for_owner(request.user).count() >= _limit()
+    at_limit = MFADevice.objects.for_owner(request.user).count() >= MFA_DEVICE_LIMIT
     status = 400 if request.method == "POST" else 200
     return render(
         request,
@@ -79,15 +82,10 @@ def assign(request: HttpRequest) -> HttpResponse:
             "unavailable_by_ip": passkeys.UNAVAILABLE_BY_IP,
             "needs_javascript": passkeys.NEEDS_JAVASCRIPT,
             "at_limit": at_limit,
+            "limit_message": str(MFADeviceLimitExceeded()),
         },
         status=status,
     )
-
-
-def _limit() -> int:
-    from .services import MFA_DEVICE_LIMIT
-
-    return MFA_DEVICE_LIMIT
 
 
 def _wizard(request: HttpRequest, kind: str) -> dict | None:
@@ -233,7 +231,7 @@ def remove(request: HttpRequest, device_id: int) -> HttpResponse:
 # ------------------------------------------------------------------ the sign-in step
 
 
-def _signin_locked_until(request: HttpRequest, email: str):  # type: ignore[no-untyped-def]
+def _signin_locked_until(request: HttpRequest, email: str) -> datetime | None:
     """The one call into the sign-in throttle: a wrong MFA code counts as a wrong password."""
     context = EventContext.from_request(request)
     return throttle.signin_locked_until(email=email, source_ip=context.source_ip)
@@ -285,8 +283,7 @@ def _refused(
     request: HttpRequest,
     signing_in: pending.PendingSignIn,
     *,
-    method: str,
-    form=None,  # type: ignore[no-untyped-def]
+    form: SignInMFACodeForm | None = None,
 ) -> HttpResponse:
     from ..views import AUTH_FAILED
 
@@ -300,8 +297,8 @@ def _refused(
 
 
 def _throttled(
-    request: HttpRequest, signing_in: pending.PendingSignIn, locked_until
-) -> HttpResponse:  # type: ignore[no-untyped-def]
+    request: HttpRequest, signing_in: pending.PendingSignIn, locked_until: datetime
+) -> HttpResponse:
     from ..views import THROTTLED
 
     event_record(
@@ -345,7 +342,7 @@ def signin_mfa(request: HttpRequest) -> HttpResponse:
         owner=signing_in.user, code=form.cleaned_data["code"]
     ):
         return _signed_in(request, signing_in)
-    return _refused(request, signing_in, method="totp", form=form)
+    return _refused(request, signing_in, form=form)
 
 
 @never_cache
@@ -366,4 +363,4 @@ def signin_mfa_passkey(request: HttpRequest) -> HttpResponse:
         challenge=challenge,
     ):
         return _signed_in(request, signing_in)
-    return _refused(request, signing_in, method="passkey")
+    return _refused(request, signing_in)

@@ -236,3 +236,37 @@ def test_the_remove_mfa_command_removes_every_device_and_records_it(alice, passw
     assert removed.count() == 2 and {e.channel for e in removed} == {"command"}
     response = sign_in(CsrfClient(), alice.email, password)
     assert response["Location"] == "/iam/home"
+
+
+def test_try_another_mfa_method_when_both_kinds_exist(alice, password):
+    from accounts.mfa.services import mfa_device_create_passkey
+
+    make_totp_device(alice)
+    mfa_device_create_passkey(
+        owner=alice, name="key", credential_id="Y3JlZA", public_key=b"k", sign_count=0
+    )
+    client = CsrfClient()
+    sign_in(client, alice.email, password)
+    page = client.get("/signin/mfa", HTTP_HOST="localhost").content.decode()
+    assert "MFA code" in page and "Try another MFA method" in page
+    passkey = client.get("/signin/mfa", {"method": "passkey"}, HTTP_HOST="localhost")
+    body = passkey.content.decode()
+    assert "Use passkey or security key" in body and 'name="code"' not in body
+    assert '"rpId": "localhost"' in body and "Try another MFA method" in body
+    assert client.session["mfa_pending"]["passkey_challenge"]
+
+
+def test_a_passkey_assertion_without_a_challenge_is_refused_and_counted(alice, password):
+    from accounts.mfa.services import mfa_device_create_passkey
+
+    mfa_device_create_passkey(
+        owner=alice, name="key", credential_id="Y3JlZA", public_key=b"k", sign_count=0
+    )
+    client = CsrfClient()
+    sign_in(client, alice.email, password)
+    response = client.post(
+        "/signin/mfa/passkey", {"credential": '{"id": "Y3JlZA"}'}, HTTP_HOST="localhost"
+    )
+    assert response.status_code == 401 and AUTH_FAILED in response.content.decode()
+    assert not signed_in(client)
+    assert Event.objects.filter(account=alice, action="SignInFailure").count() == 1
