@@ -37,6 +37,7 @@ run: venv
 	$(PY) manage.py collectstatic --no-input -v 0
 	$(PY) manage.py ensure_demo_user
 	@echo "Serving the console on http://$(HOST):$(PORT)/ (Ctrl-C stops it)"
+	@echo "Passkeys need a host name, not an IP address: open http://localhost:$(PORT)/ for them"
 	exec $(VENV)/bin/gunicorn console.wsgi -c console/gunicorn.conf.py
 
 # Debian's chromium and AWS CLI v2 (PyPI's awscli is v1 and lacks `configure import`).

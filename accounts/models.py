@@ -102,6 +102,9 @@ class Event(models.Model):
         DELETE_ACCESS_KEY = "DeleteAccessKey", "Delete access key"
         ACCESS_KEY_QUOTA_REFUSED = "AccessKeyQuotaRefused", "Access key refused (quota)"
         GET_SESSION_TOKEN = "GetSessionToken", "Get temporary credentials (session token)"
+        CHANGE_PASSWORD = "ChangePassword", "Change password"
+        ENABLE_MFA_DEVICE = "EnableMFADevice", "Assign MFA device"
+        DEACTIVATE_MFA_DEVICE = "DeactivateMFADevice", "Remove MFA device"
 
     class Channel(models.TextChoices):
         CONSOLE = "console", "Console"
@@ -139,3 +142,56 @@ class Event(models.Model):
 
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
         raise PermissionError("Events are an append-only audit trail: never deleted.")
+
+
+class MFADeviceQuerySet(models.QuerySet["MFADevice"]):
+    def for_owner(self, owner: RootUser) -> "MFADeviceQuerySet":
+        return self.filter(owner=owner)
+
+    def totp(self) -> "MFADeviceQuerySet":
+        return self.filter(kind=MFADevice.Kind.TOTP)
+
+    def passkeys(self) -> "MFADeviceQuerySet":
+        return self.filter(kind=MFADevice.Kind.PASSKEY)
+
+
+class MFADevice(models.Model):
+    """One of the root user's MFA devices: an authenticator app (TOTP) or a passkey.
+
+    A TOTP seed is stored only as a Fernet token (keys/crypto.py); ``last_used_step`` is the
+    newest accepted 30-second step, so a code is accepted once. A passkey holds its WebAuthn
+    credential ID and COSE public key (neither is a secret)."""
+
+    class Kind(models.TextChoices):
+        TOTP = "totp", "Authenticator app"
+        PASSKEY = "passkey", "Passkey or security key"
+
+    owner = models.ForeignKey(RootUser, on_delete=models.CASCADE, related_name="mfa_devices")
+    name = models.CharField(max_length=128)
+    kind = models.CharField(max_length=8, choices=Kind)
+    created_at = models.DateTimeField(default=timezone.now)
+    secret_ciphertext = models.TextField(blank=True)
+    last_used_step = models.BigIntegerField(null=True, blank=True)
+    # WebAuthn credential ID (base64url), unique across accounts: a credential is one account's.
+    credential_id = models.CharField(max_length=1400, null=True, blank=True, unique=True)
+    public_key = models.BinaryField(blank=True, default=b"")
+    sign_count = models.BigIntegerField(default=0)
+    # AWS's FIDO serial numbers end in a random suffix (``u2f/root/<name>-<suffix>``).
+    serial_suffix = models.CharField(max_length=32, blank=True)
+
+    objects = MFADeviceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "name"], name="mfadevice_owner_name_unique"),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["totp", "passkey"]), name="mfadevice_kind_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.name}"
+
+    def __repr__(self) -> str:  # never the ciphertext, even encrypted
+        return f"<MFADevice {self.pk} {self.kind} {self.name!r}>"

@@ -16,7 +16,8 @@ from console.caching import never_cache
 
 from .events import Action, EventContext, event_record
 from .forms import RootCredentialsWarningForm, SignInEmailForm, SignInPasswordForm
-from .models import Event, RootUser
+from .mfa import pending as mfa_pending
+from .models import Event, MFADevice, RootUser
 from .throttle import signin_locked_until
 
 SIGNIN_EMAIL = "signin_email"
@@ -79,6 +80,10 @@ def signin_password(request: HttpRequest) -> HttpResponse:
             user = authenticate(request, username=email, password=form.cleaned_data["password"])
         if user is not None:
             next_url = request.session.get(SIGNIN_NEXT) or reverse("dashboard")
+            if MFADevice.objects.for_owner(user).exists():
+                # A second factor is owed: nothing is signed in until it passes.
+                mfa_pending.begin(request, user=user, email=email, next_url=next_url)
+                return redirect("signin_mfa")
             login(request, user)  # cycles the session key
             event_record(action=Action.SIGN_IN, context=context, account=user, email=email)
             return redirect(_safe_next(request, next_url))
@@ -175,3 +180,26 @@ class Echo:
 def _csv_safe(value: str) -> str:
     # A user agent is attacker-chosen: never let a spreadsheet run it as a formula.
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def security_credentials_sections(request: HttpRequest) -> dict[str, object]:
+    """What the Password and MFA sections of Your Security Credentials show; a view that
+    answers one of them overrides its part (a form with errors, a device to remove)."""
+    from .mfa import serial_number
+    from .mfa.passkeys import rp_id
+    from .mfa.services import MFA_DEVICE_LIMIT, MFADeviceLimitExceeded
+    from .password import RULES, ChangePasswordForm
+
+    devices = list(MFADevice.objects.for_owner(request.user).select_related("owner"))
+    return {
+        "password_form": ChangePasswordForm(user=request.user),
+        "password_rules": RULES,
+        "mfa_serial": serial_number,
+        "mfa_devices": devices,
+        "mfa_device_limit": MFA_DEVICE_LIMIT,
+        "at_mfa_limit": len(devices) >= MFA_DEVICE_LIMIT,
+        "mfa_limit_message": str(MFADeviceLimitExceeded()),
+        "passkeys_available": rp_id(request) is not None,
+        "removing_device": None,
+        "open_section": request.GET.get("expanded"),
+    }

@@ -31,7 +31,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "console/dashboard.html",
-        {"access_keys": access_keys, "active_keys": active, "stale_keys": stale},
+        {
+            "access_keys": access_keys,
+            "active_keys": active,
+            "stale_keys": stale,
+            "has_mfa": request.user.mfa_devices.exists(),
+        },
     )
 
 

@@ -34,7 +34,8 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from accounts.events import Channel, EventContext
-from accounts.models import RootUser
+from accounts.mfa import serial_number
+from accounts.models import MFADevice, RootUser
 from console.observability import new_request_id
 
 from . import api_xml, sigv4
@@ -678,7 +679,15 @@ ACCOUNT_SUMMARY = {
 
 
 def get_account_summary(caller: Caller, params: dict[str, str]) -> Fields:
-    summary = {**ACCOUNT_SUMMARY, "AccessKeysPerUserQuota": settings.ACCESS_KEYS_PER_USER}
+    # Every assigned device is in use: the root user's are assigned in the console only.
+    mfa_devices = MFADevice.objects.for_owner(caller.owner).count()
+    summary = {
+        **ACCOUNT_SUMMARY,
+        "AccessKeysPerUserQuota": settings.ACCESS_KEYS_PER_USER,
+        "MFADevices": mfa_devices,
+        "MFADevicesInUse": mfa_devices,
+        "AccountMFAEnabled": 1 if mfa_devices else 0,
+    }
     entries = [("entry", [("key", key), ("value", str(value))]) for key, value in summary.items()]
     return [("SummaryMap", entries)]
 
@@ -700,6 +709,47 @@ def get_credential_report(caller: Caller, params: dict[str, str]) -> Fields:
         ("ReportFormat", REPORT_FORMAT),
         ("GeneratedTime", iso8601(report.generated_at)),
     ]
+
+
+def list_mfa_devices(caller: Caller, params: dict[str, str]) -> Fields:
+    """The root user's MFA devices (authenticator apps and FIDO keys), oldest first."""
+    check = Validation(params)
+    user_name = _user_name(check)
+    max_items = check.integer("MaxItems", minimum=1, maximum=1000) or 100
+    marker = check.string("Marker", min_length=1, max_length=320, pattern=r"[\u0020-\u00FF]+")
+    _as_root(check, user_name)
+    owner = caller.owner
+    devices = list(MFADevice.objects.for_owner(owner))
+    for device in devices:
+        device.owner = owner  # serial_number reads the account ID; no query per device
+    serials = [serial_number(device) for device in devices]
+    start = 0
+    if marker is not None:
+        # The marker is the serial number of the next device to list, as handed out below.
+        if marker not in serials:
+            raise ApiError("ValidationError", "Invalid Marker.")
+        start = serials.index(marker)
+    end = start + max_items
+    result: Fields = [
+        (
+            "MFADevices",
+            [
+                (
+                    "member",
+                    [
+                        ("UserName", owner.account_name),
+                        ("SerialNumber", serial),
+                        ("EnableDate", iso8601(device.created_at)),
+                    ],
+                )
+                for device, serial in zip(devices[start:end], serials[start:end], strict=True)
+            ],
+        ),
+        ("IsTruncated", "true" if serials[end:] else "false"),
+    ]
+    if serials[end:]:
+        result.append(("Marker", serials[end]))
+    return result
 
 
 # --------------------------------------------------------------------------- STS actions
@@ -771,6 +821,7 @@ OPERATIONS: dict[tuple[str, str], Handler] = {
     ("iam", "GetAccountSummary"): get_account_summary,
     ("iam", "GenerateCredentialReport"): generate_credential_report,
     ("iam", "GetCredentialReport"): get_credential_report,
+    ("iam", "ListMFADevices"): list_mfa_devices,
     ("sts", "GetCallerIdentity"): get_caller_identity,
     ("sts", "GetAccessKeyInfo"): get_access_key_info,
     ("sts", "GetSessionToken"): get_session_token,

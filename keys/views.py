@@ -17,7 +17,7 @@ from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.events import EventContext
-from accounts.views import root_credentials_warning_passed
+from accounts.views import root_credentials_warning_passed, security_credentials_sections
 from console.caching import never_cache
 
 from . import keyfiles
@@ -85,7 +85,17 @@ def _render(request: HttpRequest, *, status: int = 200, **extra: Any) -> HttpRes
         **extra,
     }
     template = SECTION if request.htmx and not request.htmx.boosted else PAGE
+    if template == PAGE:  # the page's other sections (password, MFA), owned by accounts
+        context = {**security_credentials_sections(request), **context}
     return render(request, template, context, status=status)
+
+
+def render_credentials_page(
+    request: HttpRequest, *, status: int = 200, **extra: Any
+) -> HttpResponse:
+    """The whole page, access keys collapsed, for another section's answer (a form with
+    its errors, a confirmation)."""
+    return _render(request, status=status, **{"expanded": False, **extra})
 
 
 def _after_action(request: HttpRequest) -> HttpResponse:

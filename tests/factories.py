@@ -4,6 +4,8 @@ from itertools import count
 
 from django.contrib.auth import get_user_model
 
+from accounts.mfa import totp
+from accounts.mfa.services import mfa_device_create_totp
 from keys.services import NewAccessKey, access_key_create
 
 PASSWORD = "correct horse battery staple"
@@ -22,3 +24,13 @@ def make_root_user(
 
 def make_access_key(owner) -> NewAccessKey:  # type: ignore[no-untyped-def]
     return access_key_create(owner=owner)
+
+
+def make_totp_device(owner, *, name: str | None = None):  # type: ignore[no-untyped-def]
+    """An authenticator app assigned through the service, as the wizard would (its last
+    step used long ago, so any current code is fresh); returns the device and its seed."""
+    secret = totp.new_secret()
+    device = mfa_device_create_totp(
+        owner=owner, name=name or f"app-{next(_numbers)}", secret=secret, last_used_step=0
+    )
+    return device, secret

@@ -214,5 +214,12 @@
       }
     }
   });
-  document.addEventListener("DOMContentLoaded", function () { openModals(document); });
+  document.addEventListener("DOMContentLoaded", function () {
+    openModals(document);
+    // Notes for a browser without JavaScript (a passkey needs it): not for this one. Not
+    // <noscript>, which shows nothing when scripts are merely blocked.
+    document.querySelectorAll("[data-without-javascript]").forEach(function (note) {
+      note.hidden = true;
+    });
+  });
 })();

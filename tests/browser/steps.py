@@ -189,3 +189,72 @@ def expect_secret_gone(page: Page, access_key_id: str, secret: str) -> None:
         assert "create a new access key" in body
         assert secret not in body
         assert "no-store" in response.headers["cache-control"]
+
+
+# ----------------------------------------------------------------------------- MFA
+
+MFA_SECTION = "Multi-factor authentication (MFA)"
+MFA_HEADING = "Multi-factor authentication"
+TOTP_STEP_SECONDS = 30
+
+
+def sign_out(page: Page, account_name: str) -> None:
+    account_menu(page, account_name).click()
+    button(page, "Sign Out").click()
+    expect(page.get_by_role("heading", name="Sign in", level=1)).to_be_visible()
+
+
+def open_mfa_section(page: Page) -> None:
+    page.goto(CREDENTIALS_PATH)
+    page.wait_for_load_state()
+    page.get_by_text(MFA_SECTION, exact=True).click()
+    expect(page.get_by_role("columnheader", name="Identifier", exact=True)).to_be_visible()
+
+
+def start_assigning(page: Page, name: str, kind: str) -> None:
+    """Assign MFA device: "Device name", the type, Next (MFA section open)."""
+    button(page, "Assign MFA device").click()
+    page.get_by_label("Device name", exact=True).fill(name)
+    page.get_by_label(kind, exact=True).check()
+    button(page, "Next").click()
+
+
+def totp_code(secret: str, step_offset: int = 0) -> str:
+    import time
+
+    import pyotp
+
+    step = int(time.time() // TOTP_STEP_SECONDS) + step_offset
+    return pyotp.TOTP(secret).at(step * TOTP_STEP_SECONDS)
+
+
+def assign_authenticator_app(page: Page, name: str) -> str:
+    """The whole wizard for an authenticator app; returns the secret from Show secret key.
+    The two codes are the previous step's and the current one's (the server accepts ±1
+    step), so the next step's code is fresh for a sign-in right after."""
+    start_assigning(page, name, "Authenticator app")
+    button(page, "Show QR code").click()
+    expect(page.get_by_role("img", name="QR code for the authenticator app")).to_be_visible()
+    button(page, "Show secret key").click()
+    secret = page.locator("#secret-key code").inner_text().strip()
+    page.get_by_label("MFA code 1", exact=True).fill(totp_code(secret, -1))
+    page.get_by_label("MFA code 2", exact=True).fill(totp_code(secret, 0))
+    button(page, "Add MFA").click()
+    expect(page.get_by_role("cell", name=f":mfa/{name}")).to_be_visible()
+    return secret
+
+
+def enter_mfa_code(page: Page, code: str) -> None:
+    expect(page.get_by_role("heading", name=MFA_HEADING, level=1)).to_be_visible()
+    page.get_by_label("MFA code", exact=True).fill(code)
+    button(page, "Submit").click()
+
+
+def remove_mfa_device(page: Page, name: str) -> None:
+    page.get_by_role("row").filter(has_text=f":mfa/{name}").get_by_role(
+        "button", name="Remove"
+    ).click()
+    dialog = page.get_by_role("dialog", name="Remove MFA device?", exact=True)
+    expect(dialog).to_be_visible()
+    button(dialog, "Remove").click()
+    expect(page.get_by_text(f"MFA device {name} has been removed.")).to_be_visible()

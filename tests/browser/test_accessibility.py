@@ -20,6 +20,8 @@ from tests.browser.steps import (
     AUTH_FAILED,
     CONFIRM_DELETE_LABEL,
     KEY_LIMIT,
+    MFA_HEADING,
+    MFA_SECTION,
     SECRET_GONE_HEADING,
     account_menu,
     button,
@@ -32,7 +34,11 @@ from tests.browser.steps import (
     key_row,
     modal,
     open_access_keys,
+    open_mfa_section,
     show_access_key,
+    sign_in,
+    sign_out,
+    totp_code,
 )
 from tests.factories import PASSWORD, make_access_key
 
@@ -167,7 +173,12 @@ def walk_every_state(page: Page, alice, audit: Audit, *, javascript: bool) -> No
     audit.check("Your Security Credentials, collapsed")
     expand_access_keys(page)
     audit.check("Access keys expanded, no keys")
-    assert audit.names("DisclosureTriangle") == [alice.account_name, ACCESS_KEYS]
+    assert audit.names("DisclosureTriangle") == [
+        alice.account_name,
+        "Password",
+        MFA_SECTION,
+        ACCESS_KEYS,
+    ]
 
     dialog = create_access_key(page)
     if javascript:
@@ -228,6 +239,93 @@ def test_every_page_and_dialog_without_javascript(new_context, alice) -> None:  
     walk_every_state(page, alice, audit, javascript=False)
     assert len(audit.states) == 16
     assert page.evaluate("typeof htmx") == "undefined", "no script of the console ran"
+    audit.assert_clean()
+
+
+def walk_every_mfa_state(page: Page, alice, audit: Audit, *, javascript: bool) -> None:  # type: ignore[no-untyped-def]
+    """The Password and MFA sections, the Assign MFA device wizard, Remove, and the
+    sign-in's MFA step, each state audited."""
+    from accounts.mfa.services import mfa_device_create_passkey
+
+    page.goto("/iam/security_credentials")
+    page.get_by_text("Password", exact=True).click()
+    expect(page.get_by_label("Current password", exact=True)).to_be_visible()
+    audit.check("Password section")
+    page.get_by_label("Current password", exact=True).fill("not her password")
+    page.get_by_label("New password", exact=True).fill("weak")
+    page.get_by_label("Confirm new password", exact=True).fill("other")
+    button(page, "Change password").click()
+    expect(page.get_by_label("Current password", exact=True)).to_have_attribute(
+        "aria-invalid", "true"
+    )
+    audit.check("Password section, with errors")
+
+    open_mfa_section(page)
+    audit.check("MFA section, no devices")
+    button(page, "Assign MFA device").click()
+    audit.check("Assign MFA device")
+    button(page, "Next").click()
+    expect(page.get_by_label("Device name", exact=True)).to_have_attribute("aria-invalid", "true")
+    audit.check("Assign MFA device, name left empty")
+    page.get_by_label("Device name", exact=True).fill("phone")
+    button(page, "Next").click()
+    audit.check("Authenticator app")
+    button(page, "Show QR code").click()
+    audit.check("Authenticator app, QR code")
+    button(page, "Show secret key").click()
+    secret = page.locator("#secret-key code").inner_text().strip()
+    audit.check("Authenticator app, secret key")
+    page.get_by_label("MFA code 1", exact=True).fill("123456")
+    page.get_by_label("MFA code 2", exact=True).fill("654321")
+    button(page, "Add MFA").click()
+    expect(page.get_by_role("alert")).to_contain_text("The MFA codes were not accepted.")
+    audit.check("Authenticator app, codes refused")
+    page.get_by_label("MFA code 1", exact=True).fill(totp_code(secret, -1))
+    page.get_by_label("MFA code 2", exact=True).fill(totp_code(secret, 0))
+    button(page, "Add MFA").click()
+    expect(page.get_by_role("cell", name=":mfa/phone")).to_be_visible()
+    audit.check("MFA section, one device")
+    page.get_by_role("row").filter(has_text=":mfa/phone").get_by_role(
+        "button", name="Remove"
+    ).click()
+    dialog = page.get_by_role("dialog", name="Remove MFA device?")
+    expect(modal(page, dialog) if javascript else dialog).to_be_visible()
+    audit.check("Remove MFA device?")
+    button(dialog, "Cancel").click()
+
+    mfa_device_create_passkey(
+        owner=alice, name="key", credential_id="Y3JlZA", public_key=b"k", sign_count=0
+    )
+    sign_out(page, alice.account_name)
+    sign_in(page, alice.email)
+    expect(page.get_by_role("heading", name=MFA_HEADING, level=1)).to_be_visible()
+    audit.check("Multi-factor authentication")
+    page.get_by_label("MFA code", exact=True).fill("000000")
+    button(page, "Submit").click()
+    expect(page.get_by_role("alert")).to_have_text(AUTH_FAILED)
+    audit.check("Multi-factor authentication, wrong code")
+    button(page, "Try another MFA method").click()
+    expect(button(page, "Use passkey or security key")).to_be_visible()
+    audit.check("Multi-factor authentication, passkey")
+
+
+def test_the_mfa_pages_with_javascript(page: Page, alice, signed_in) -> None:
+    signed_in(page.context, alice)
+    audit = Audit(page)
+    walk_every_mfa_state(page, alice, audit, javascript=True)
+    assert len(audit.states) == 14
+    audit.assert_clean()
+
+
+def test_the_mfa_pages_without_javascript(new_context, alice, signed_in) -> None:  # type: ignore[no-untyped-def]
+    context = new_context()
+    signed_in(context, alice)
+    page = context.new_page()
+    audit = Audit(page)
+    audit.cdp.send("Network.enable")
+    audit.cdp.send("Network.setBlockedURLs", {"urls": ["*.js"]})
+    walk_every_mfa_state(page, alice, audit, javascript=False)
+    assert len(audit.states) == 14
     audit.assert_clean()
 
 

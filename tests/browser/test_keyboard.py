@@ -272,3 +272,71 @@ def test_dialogs_keep_focus_close_with_escape_and_give_it_back(
     expect(create).to_be_disabled()
     expect(page.get_by_role("region", name="Access keys")).to_be_focused()
     expect_visible_focus(page)
+
+
+def test_the_mfa_wizard_the_mfa_step_and_remove_by_keyboard_alone(
+    page: Page, alice, signed_in
+) -> None:
+    from accounts.models import MFADevice
+    from tests.browser.steps import MFA_HEADING, MFA_SECTION, totp_code
+
+    signed_in(page.context, alice)
+    page.goto(CREDENTIALS_PATH)
+    page.wait_for_load_state()
+    tab_to(page, page.get_by_text(MFA_SECTION, exact=True))
+    page.keyboard.press("Enter")
+    tab_to(page, button(page, "Assign MFA device"))
+    page.keyboard.press("Enter")
+    expect(page.get_by_label("Device name", exact=True)).to_be_focused()
+    page.keyboard.type("phone")
+    tab_to(page, page.get_by_label("Authenticator app", exact=True))
+    expect(page.get_by_label("Authenticator app", exact=True)).to_be_checked()
+    tab_to(page, button(page, "Next"))
+    page.keyboard.press("Enter")
+    tab_to(page, button(page, "Show secret key"))
+    page.keyboard.press("Enter")
+    secret = page.locator("#secret-key code").inner_text().strip()
+    tab_to(page, page.get_by_label("MFA code 1", exact=True))
+    page.keyboard.type(totp_code(secret, -1))
+    tab_to(page, page.get_by_label("MFA code 2", exact=True))
+    page.keyboard.type(totp_code(secret, 0))
+    tab_to(page, button(page, "Add MFA"))
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("cell", name=":mfa/phone")).to_be_visible()
+    assert MFADevice.objects.filter(owner=alice).count() == 1
+
+    # Sign out and back in: the MFA code field has focus when the step opens.
+    menu = account_menu(page, alice.account_name)
+    tab_to(page, menu, backwards=True)
+    page.keyboard.press("Enter")
+    tab_to(page, button(page, "Sign Out"))
+    page.keyboard.press("Enter")
+    expect(page.get_by_label("Root user email address", exact=True)).to_be_focused()
+    page.keyboard.type(alice.email)
+    page.keyboard.press("Enter")
+    expect(page.get_by_label("Password", exact=True)).to_be_focused()
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name=MFA_HEADING, level=1)).to_be_visible()
+    expect(page.get_by_label("MFA code", exact=True)).to_be_focused()
+    page.keyboard.type(totp_code(secret, +1))
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="IAM Dashboard", level=1)).to_be_visible()
+
+    # Remove: the confirmation is modal and keeps focus until it is answered.
+    page.goto(CREDENTIALS_PATH)  # a new session: the warning first
+    tab_to(page, button(page, "Continue to Security Credentials"))
+    page.keyboard.press("Enter")
+    page.wait_for_load_state()
+    tab_to(page, page.get_by_text(MFA_SECTION, exact=True))
+    page.keyboard.press("Enter")
+    row = page.get_by_role("row").filter(has_text=":mfa/phone")
+    tab_to(page, button(row, "Remove"))
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog", name="Remove MFA device?")
+    expect(modal(page, dialog)).to_be_visible()
+    expect_focus_cycles_inside(page, dialog)
+    tab_to(page, button(dialog, "Remove"))
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("MFA device phone has been removed.")).to_be_visible()
+    assert not MFADevice.objects.filter(owner=alice).exists()

@@ -219,3 +219,21 @@ def test_get_session_token_with_a_code_that_cannot_be_validated_is_denied(aws, r
     assert refused.returncode == 254
     assert "(AccessDenied)" in refused.stderr
     assert "MultiFactorAuthentication failed, unable to validate MFA code." in refused.stderr
+
+
+def test_list_mfa_devices_and_get_account_summary(aws, root, root_key):
+    from tests.factories import make_totp_device
+
+    credentials = (root_key.access_key.access_key_id, root_key.secret_access_key)
+    assert aws.json("iam", "list-mfa-devices", credentials=credentials)["MFADevices"] == []
+    summary = aws.json("iam", "get-account-summary", credentials=credentials)["SummaryMap"]
+    assert summary["AccountMFAEnabled"] == 0 and summary["MFADevices"] == 0
+    make_totp_device(root, name="phone")
+    devices = aws.json("iam", "list-mfa-devices", credentials=credentials)["MFADevices"]
+    assert [d["SerialNumber"] for d in devices] == [f"arn:aws:iam::{root.account_id}:mfa/phone"]
+    summary = aws.json("iam", "get-account-summary", credentials=credentials)["SummaryMap"]
+    assert (summary["AccountMFAEnabled"], summary["MFADevices"], summary["MFADevicesInUse"]) == (
+        1,
+        1,
+        1,
+    )

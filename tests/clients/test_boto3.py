@@ -1,5 +1,6 @@
 """boto3, unmodified, against the live server's /api: every action, every error, the clock."""
 
+import re
 import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
@@ -384,3 +385,38 @@ def test_a_wrong_mfa_code_is_denied(sts, root):
     code, status, message = error_of(excinfo)
     assert (code, status) == ("AccessDenied", 403)
     assert message.startswith("MultiFactorAuthentication failed, unable to validate MFA code.")
+
+
+def test_list_mfa_devices_and_account_summary_reflect_the_devices(iam, root, outsider_key):
+    from accounts.mfa.services import mfa_device_create_passkey, mfa_device_remove
+    from tests.factories import make_totp_device
+
+    assert iam.list_mfa_devices()["MFADevices"] == []
+    make_totp_device(outsider_key.access_key.owner, name="not-ours")
+    app, _ = make_totp_device(root, name="phone")
+    mfa_device_create_passkey(
+        owner=root, name="yubikey", credential_id="Y3JlZA", public_key=b"k", sign_count=0
+    )
+    listed = iam.list_mfa_devices()
+    serials = [device["SerialNumber"] for device in listed["MFADevices"]]
+    assert serials[0] == f"arn:aws:iam::{root.account_id}:mfa/phone"
+    assert re.fullmatch(rf"arn:aws:iam::{root.account_id}:u2f/root/yubikey-[A-Z2-7]+", serials[1])
+    assert listed["MFADevices"][0]["EnableDate"].tzinfo is not None
+    assert listed["IsTruncated"] is False
+    first = iam.list_mfa_devices(MaxItems=1)
+    assert first["IsTruncated"] is True and len(first["MFADevices"]) == 1
+    rest = iam.list_mfa_devices(Marker=first["Marker"])
+    assert [d["SerialNumber"] for d in rest["MFADevices"]] == serials[1:]
+    summary = iam.get_account_summary()["SummaryMap"]
+    assert (summary["AccountMFAEnabled"], summary["MFADevices"], summary["MFADevicesInUse"]) == (
+        1,
+        2,
+        2,
+    )
+    with pytest.raises(ClientError) as excinfo:
+        iam.list_mfa_devices(UserName="someone")
+    assert error_of(excinfo)[:2] == ("NoSuchEntity", 404)
+    for device in root.mfa_devices.all():
+        mfa_device_remove(device=device)
+    assert iam.get_account_summary()["SummaryMap"]["AccountMFAEnabled"] == 0
+    assert iam.list_mfa_devices()["MFADevices"] == []

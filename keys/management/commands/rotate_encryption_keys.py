@@ -3,12 +3,16 @@
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
+from accounts.models import MFADevice
 from keys.crypto import InvalidToken, decrypt_secret, rotate_ciphertext
 from keys.models import AccessKey
 
 
 class Command(BaseCommand):
-    help = "Re-encrypt every stored secret access key with the newest KEYS_ENCRYPTION_KEYS key."
+    help = (
+        "Re-encrypt every stored secret (access keys, MFA seeds) with the newest "
+        "KEYS_ENCRYPTION_KEYS key."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -41,6 +45,20 @@ class Command(BaseCommand):
             rotated += len(batch)
             after = batch[-1].pk
         self.stdout.write(f"Re-encrypted {rotated} secret access key(s) with the newest key.")
+        self.stdout.write(
+            f"Re-encrypted {self._rotate_mfa_seeds()} MFA seed(s) with the newest key."
+        )
+
+    def _rotate_mfa_seeds(self) -> int:
+        """Authenticator-app seeds: a few per account at most, so one transaction."""
+        with transaction.atomic():
+            devices = list(
+                MFADevice.objects.totp().select_for_update().only("pk", "secret_ciphertext")
+            )
+            for device in devices:
+                device.secret_ciphertext = rotate_ciphertext(device.secret_ciphertext)
+            MFADevice.objects.bulk_update(devices, ["secret_ciphertext"])
+        return len(devices)
 
     def _check_every_secret_opens(self) -> None:
         """Refuse before changing anything when a configured key is missing."""
@@ -51,5 +69,14 @@ class Command(BaseCommand):
             except InvalidToken as error:
                 raise CommandError(
                     f"No key in KEYS_ENCRYPTION_KEYS opens the secret of {access_key_id}; "
+                    "nothing was changed."
+                ) from error
+        seeds = MFADevice.objects.totp().values_list("pk", "secret_ciphertext")
+        for device_id, ciphertext in seeds.iterator(chunk_size=2000):
+            try:
+                decrypt_secret(ciphertext)
+            except InvalidToken as error:
+                raise CommandError(
+                    f"No key in KEYS_ENCRYPTION_KEYS opens the seed of MFA device {device_id}; "
                     "nothing was changed."
                 ) from error

@@ -1,0 +1,130 @@
+"""Change password on Your Security Credentials, with AWS's rules for a root user's password.
+
+A change signs out every other session of the user at once: Django keeps a hash of the
+password in each session and drops any session whose hash no longer matches; the session of
+the browser that made the change gets the new hash and stays signed in.
+"""
+
+import string
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
+from django.views.decorators.http import require_POST
+
+from console.caching import never_cache
+
+from .events import Action, EventContext, event_record
+from .models import RootUser
+
+MIN_LENGTH = 8
+MAX_LENGTH = 128
+CLASSES_NEEDED = 3
+_CLASSES = (
+    set(string.ascii_uppercase),
+    set(string.ascii_lowercase),
+    set(string.digits),
+)
+RULES = (
+    f"Use {MIN_LENGTH} to {MAX_LENGTH} characters with at least {CLASSES_NEEDED} of: upper case "
+    "letters, lower case letters, numbers and symbols. It can't be your email address."
+)
+WRONG_CURRENT = "The current password is incorrect."
+MISMATCH = "The new passwords don't match."
+CHANGED = "Your password has been changed. Your other sessions have been signed out."
+
+
+def password_problem(password: str, *, email: str) -> str | None:
+    """Why AWS would refuse this root password, or None."""
+    if not MIN_LENGTH <= len(password) <= MAX_LENGTH:
+        return f"The password must be {MIN_LENGTH} to {MAX_LENGTH} characters long. {RULES}"
+    classes = sum(1 for chars in _CLASSES if chars & set(password))
+    classes += any(not c.isalnum() for c in password)  # anything else counts as a symbol
+    if classes < CLASSES_NEEDED:
+        return f"The password is too weak. {RULES}"
+    if password.strip().lower() == email.strip().lower():
+        return f"The password can't be your email address. {RULES}"
+    return None
+
+
+def _password_field(label: str, autocomplete: str) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        strip=False,
+        max_length=1024,
+        widget=forms.PasswordInput(attrs={"autocomplete": autocomplete}),
+    )
+
+
+class ChangePasswordForm(forms.Form):
+    current_password = _password_field("Current password", "current-password")
+    new_password = _password_field("New password", "new-password")
+    confirm_password = _password_field("Confirm new password", "new-password")
+
+    def __init__(self, *args: object, user: RootUser, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.user = user
+
+    @sensitive_variables("current")
+    def clean_current_password(self) -> str:
+        current = self.cleaned_data["current_password"]
+        if not self.user.check_password(current):
+            raise forms.ValidationError(WRONG_CURRENT)
+        return current
+
+    @sensitive_variables("new")
+    def clean_new_password(self) -> str:
+        new = self.cleaned_data["new_password"]
+        problem = password_problem(new, email=self.user.email)
+        if problem:
+            raise forms.ValidationError(problem)
+        return new
+
+    def clean(self) -> dict:
+        cleaned = super().clean() or {}
+        new, confirm = cleaned.get("new_password"), cleaned.get("confirm_password")
+        if new is not None and confirm is not None and new != confirm:
+            self.add_error("confirm_password", MISMATCH)
+        return cleaned
+
+
+@sensitive_variables("new_password")
+def password_change(*, user: RootUser, new_password: str, context: EventContext | None) -> None:
+    """Set the new password and record it; every session still holding the old password's
+    hash is signed out on its next request."""
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        event_record(action=Action.CHANGE_PASSWORD, context=context, account=user)
+
+
+def password_url() -> str:
+    return reverse("security_credentials") + "?expanded=password#password"
+
+
+@never_cache
+@login_required
+@require_POST
+@sensitive_post_parameters("current_password", "new_password", "confirm_password")
+def change_password(request: HttpRequest) -> HttpResponse:
+    from keys.views import render_credentials_page  # the page this section lives on
+
+    form = ChangePasswordForm(request.POST, user=request.user)
+    if not form.is_valid():
+        return render_credentials_page(
+            request, status=400, password_form=form, open_section="password"
+        )
+    password_change(
+        user=request.user,
+        new_password=form.cleaned_data["new_password"],
+        context=EventContext.from_request(request),
+    )
+    update_session_auth_hash(request, request.user)  # this browser stays signed in
+    messages.success(request, CHANGED)
+    return redirect(password_url())
