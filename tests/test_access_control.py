@@ -4,9 +4,9 @@
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from keys.credential_report import credential_report_generate
 from accounts.mfa import serial_number
 from accounts.models import MFADevice
+from keys.credential_report import credential_report_generate
 from keys.models import AccessKey
 from tests.factories import PASSWORD, make_access_key, make_totp_device
 
