@@ -1,5 +1,6 @@
 """gunicorn settings for `make run`, the benchmark and production alike."""
 
+import ipaddress
 import logging
 import multiprocessing
 import os
@@ -31,7 +32,16 @@ errorlog = "-"
 loglevel = "info"
 # The access log never shows query strings: a presigned request's signature lives there.
 access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms'
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# Forwarded headers only from DJANGO_TRUSTED_PROXIES (none by default), the variable behind
+# Django's TRUSTED_PROXIES, read the same way (this file loads before Django, so it cannot
+# import the settings; tests/console/test_gunicorn_conf.py checks the two agree). From those
+# peers X-Forwarded-Proto sets the scheme; gunicorn's default trusted 127.0.0.1.
+forwarded_allow_ips = ",".join(
+    str(ipaddress.ip_network(item.strip(), strict=False))
+    for item in os.environ.get("DJANGO_TRUSTED_PROXIES", "").split(",")
+    if item.strip()
+)
+secure_scheme_headers = {"X-FORWARDED-PROTO": "https"}
 # gunicorn 25+ opens a control socket at one path per user (.gunicorn/gunicorn.ctl in the
 # home directory), so a second instance on the machine (a second app server, `make bench`,
 # the tests' servers) silently takes it over from the first, and whichever stops first
