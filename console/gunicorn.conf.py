@@ -7,14 +7,25 @@ import os
 import sys
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
-# One sync worker per core. Measured with `make bench-quick` on 2 cores: 2 workers served
-# the API ~10% more requests a second than 4 and ~15% more than 6 (so did the ceiling app);
-# every request here is CPU work, so more workers only add switching. WEB_CONCURRENCY
-# overrides it.
+# One worker process per core: every request here is CPU work, so more processes only add
+# switching (on 2 cores, 2 workers served the API ~10% more requests a second than 4).
+# WEB_CONCURRENCY overrides it.
 workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count())
-worker_class = "sync"
+# Threads, so that a slow or idle client holds one thread, not a whole process: with sync
+# workers, two clients that sent half a request stopped the server. 32 per worker outnumber
+# the slow clients `make run` on a LAN may meet (the test holds 20 against one worker's
+# share), and the worker class bounds how long each can hold its thread
+# (console/gunicorn_worker.py: READ_TIMEOUT). Each thread that touches the database keeps
+# its own connection (CONN_MAX_AGE): on PostgreSQL, servers x workers x threads must fit
+# max_connections; behind a buffering proxy (docs/DEPLOY.md) fewer threads do.
+# GUNICORN_THREADS overrides it.
+worker_class = "console.gunicorn_worker.DeadlineThreadWorker"
+threads = int(os.environ.get("GUNICORN_THREADS") or 32)
+# gthread: a worker whose main loop stops is killed after this; requests are not timed.
 timeout = 30
 graceful_timeout = 30
+# Idle kept-alive connections wait in the worker's poller, not on a thread, and close after
+# this; so does a new connection that has sent nothing (after gthread's own 5 s on a thread).
 keepalive = 5
 max_requests = 10000
 max_requests_jitter = 1000
