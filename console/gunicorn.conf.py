@@ -5,6 +5,11 @@ import logging
 import multiprocessing
 import os
 import sys
+from pathlib import Path
+
+# The repository, for the worker class below, whatever the working directory (bench/ serves
+# its own apps with this file).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 # One worker process per core: every request here is CPU work, so more processes only add
