@@ -50,20 +50,13 @@ def env_networks(name: str) -> list[str]:
         raise ImproperlyConfigured(f"{name}: {error}") from None
 
 
-def owner_only_var_dir(*files: str) -> None:
+def owner_only_var_dir() -> None:
     """var/ holds the development secrets and the SQLite database (sessions, password hashes,
-    encrypted keys): the directory is 0700 and those files 0600, made so before anything is
-    written. SQLite gives its -wal and -shm files the database file's mode, so the database
-    is created here, empty, with that mode; files left more open by an older version are
-    closed too."""
+    encrypted keys): the directory is the owner's alone (0700), before anything is written in
+    it. The files are 0600 too: the secrets as they are made, the database and its -wal and
+    -shm as each connection opens (console/apps.py)."""
     VAR_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
     VAR_DIR.chmod(0o700)
-    for name in files:
-        path = VAR_DIR / name
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
-        for owned in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-            if owned.exists() and owned.stat().st_mode & 0o077:
-                owned.chmod(0o600)
 
 
 def development_secret(filename: str, make: callable) -> str:
@@ -172,7 +165,7 @@ if DATABASE_URL:
         "default": dj_database_url.parse(DATABASE_URL, conn_max_age=600, conn_health_checks=True)
     }
 else:
-    owner_only_var_dir(SQLITE_PATH.name)
+    owner_only_var_dir()
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
