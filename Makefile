@@ -32,13 +32,15 @@ $(VENV)/.installed: $(VENV)/.created pyproject.toml
 
 venv: $(VENV)/.installed
 
+# umask 077: whatever these write into var/ (the collected static files too) is the owner's
+# alone; the settings make var/ itself 0700 and the database 0600 whatever the umask.
 run: venv
-	$(PY) manage.py migrate --no-input -v 0
-	$(PY) manage.py collectstatic --no-input -v 0
-	$(PY) manage.py ensure_demo_user
+	umask 077 && $(PY) manage.py migrate --no-input -v 0
+	umask 077 && $(PY) manage.py collectstatic --no-input -v 0
+	umask 077 && $(PY) manage.py ensure_demo_user
 	@echo "Serving the console on http://$(HOST):$(PORT)/ (Ctrl-C stops it)"
 	@echo "Passkeys need a host name, not an IP address: open http://localhost:$(PORT)/ for them"
-	exec $(VENV)/bin/gunicorn console.wsgi -c console/gunicorn.conf.py
+	umask 077 && exec $(VENV)/bin/gunicorn console.wsgi -c console/gunicorn.conf.py
 
 # Debian's chromium and AWS CLI v2 (PyPI's awscli is v1 and lacks `configure import`).
 system-deps:

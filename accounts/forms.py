@@ -1,5 +1,7 @@
 from django import forms
 
+from .models import normalize_email
+
 
 class SignInEmailForm(forms.Form):
     email = forms.EmailField(
@@ -7,6 +9,11 @@ class SignInEmailForm(forms.Form):
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True}),
     )
+
+    def clean_email(self) -> str:
+        # Where the email enters: from here on, sign-in, the throttle and the event history
+        # see one spelling of it, whatever case and spaces were typed.
+        return normalize_email(self.cleaned_data["email"])
 
 
 class SignInPasswordForm(forms.Form):

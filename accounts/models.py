@@ -14,13 +14,24 @@ def new_account_id() -> str:
     return f"{secrets.randbelow(10**ACCOUNT_ID_DIGITS):0{ACCOUNT_ID_DIGITS}d}"
 
 
+def normalize_email(email: str) -> str:
+    """The one spelling of an email address: stripped and lower-cased, as accounts store it.
+
+    Sign-in, the throttle and the event history all key on this form, so that ``ALICE@…`` and
+    `` alice@… `` are one account with one throttle. It is ``str.lower()``, not ``casefold()``,
+    because that is what every stored address was made with (and what the ``LOWER(email)``
+    index compares): ``casefold`` would map ``ß`` to ``ss`` and no longer find such an account.
+    """
+    return email.strip().lower()
+
+
 class RootUserManager(BaseUserManager["RootUser"]):
     use_in_migrations = True
 
     def with_email(self, email: str) -> models.QuerySet["RootUser"]:
         """The account with this email, whatever its case. Through the LOWER(email) unique
         index: ``email__iexact`` compiles to UPPER(…) or LIKE, which scan every account."""
-        return self.alias(email_lower=Lower("email")).filter(email_lower=email.lower())
+        return self.alias(email_lower=Lower("email")).filter(email_lower=normalize_email(email))
 
     def get_by_natural_key(self, username: str | None) -> "RootUser":
         return self.with_email(username or "").get()
@@ -28,7 +39,7 @@ class RootUserManager(BaseUserManager["RootUser"]):
     def create_user(
         self, email: str, password: str | None = None, *, account_name: str = ""
     ) -> "RootUser":
-        email = self.normalize_email(email).lower()
+        email = normalize_email(email)
         if not email:
             raise ValueError("A root user needs an email address.")
         user = self.model(email=email, account_name=account_name or email.split("@")[0])
@@ -115,7 +126,7 @@ class Event(models.Model):
     account = models.ForeignKey(
         RootUser, null=True, blank=True, on_delete=models.PROTECT, related_name="events"
     )
-    # The email typed at sign-in (throttling is keyed on it and the address together).
+    # The email a sign-in was attempted with, in its one spelling (normalize_email).
     email = models.CharField(max_length=254, blank=True)
     action = models.CharField(max_length=32, choices=Action)
     channel = models.CharField(max_length=8, choices=Channel)
@@ -129,7 +140,6 @@ class Event(models.Model):
         ordering = ["-occurred_at", "-id"]
         indexes = [
             models.Index(fields=["account", "-occurred_at", "-id"], name="event_account_recent"),
-            models.Index(fields=["email", "source_ip", "-occurred_at"], name="event_signin_pair"),
         ]
 
     def __str__(self) -> str:
@@ -195,3 +205,25 @@ class MFADevice(models.Model):
 
     def __repr__(self) -> str:  # never the ciphertext, even encrypted
         return f"<MFADevice {self.pk} {self.kind} {self.name!r}>"
+
+
+class SignInThrottle(models.Model):
+    """Sign-in attempts counted for one key: an email with a client address, or (``email``
+    empty) a client address across every email. accounts/throttle.py changes a row only while
+    holding its lock, so concurrent attempts are counted exactly."""
+
+    email = models.CharField(max_length=254, blank=True)  # "" = every email from the address
+    address = models.CharField(max_length=64, blank=True)  # an IP, an IPv6 /64, "" if unknown
+    failures = models.PositiveIntegerField(default=0)
+    window_started_at = models.DateTimeField()
+    locked_until = models.DateTimeField(null=True, blank=True)
+    # The lock's first refusal went into the event history; later ones are not recorded.
+    lock_recorded = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["email", "address"], name="signinthrottle_key_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email or '*'} from {self.address or '?'}: {self.failures}"

@@ -1,6 +1,7 @@
 """Sign-in in two steps as on AWS, sign-out, and the root-credentials warning."""
 
 import csv
+from datetime import timedelta
 
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.decorators import login_required
@@ -18,15 +19,17 @@ from .events import Action, EventContext, event_record
 from .forms import RootCredentialsWarningForm, SignInEmailForm, SignInPasswordForm
 from .mfa import pending as mfa_pending
 from .models import Event, MFADevice, RootUser
-from .throttle import signin_locked_until
+from .throttle import LOCKOUT, Refusal, signin_attempt, signin_succeeded
 
 SIGNIN_EMAIL = "signin_email"
 SIGNIN_NEXT = "signin_next"
 WARNING_PASSED = "root_credentials_warning_passed"
 AUTH_FAILED = "Your authentication information is incorrect. Please try again."
-THROTTLED = (
-    "Too many failed sign-in attempts for this email address from your network. "
-    "For your security, sign-in is paused for 15 minutes; try again after {time} UTC."
+THROTTLED = "Too many failed sign-in attempts for this email address from your network."
+THROTTLED_ADDRESS = "Too many failed sign-in attempts from your network."
+THROTTLED_PAUSE = (
+    f"For your security, sign-in is paused for {int(LOCKOUT.total_seconds()) // 60} minutes; "
+    "try again after {time} UTC."
 )
 
 
@@ -68,28 +71,38 @@ def signin_password(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         # Known and unknown emails take the same path, at the same cost: a lookup, a hash.
         account = RootUser.objects.with_email(email).first()
-        locked_until = signin_locked_until(email=email, source_ip=context.source_ip)
-        if locked_until:
-            event_record(
-                action=Action.SIGN_IN_THROTTLED, context=context, account=account, email=email
-            )
-            error = THROTTLED.format(time=f"{locked_until:%H:%M}")
-            return _password_page(request, form, email, error, status=429)
+        refusal = signin_attempt(email=email, address=context.source_ip)
+        if refusal:
+            if refusal.first:  # once per lock: refused attempts must not flood the history
+                event_record(
+                    action=Action.SIGN_IN_THROTTLED, context=context, account=account, email=email
+                )
+            return _password_page(request, form, email, throttled_message(refusal), status=429)
         user = None
         if form.is_valid():
             user = authenticate(request, username=email, password=form.cleaned_data["password"])
         if user is not None:
             next_url = request.session.get(SIGNIN_NEXT) or reverse("dashboard")
             if MFADevice.objects.for_owner(user).exists():
-                # A second factor is owed: nothing is signed in until it passes.
+                # A second factor is owed: nothing is signed in until it passes, and the
+                # throttle's count is not reset before it does (the attempt stays counted),
+                # so knowing the password buys no fresh run of code guesses.
                 mfa_pending.begin(request, user=user, email=email, next_url=next_url)
                 return redirect("signin_mfa")
+            signin_succeeded(email=email, address=context.source_ip)
             login(request, user)  # cycles the session key
             event_record(action=Action.SIGN_IN, context=context, account=user, email=email)
             return redirect(_safe_next(request, next_url))
         event_record(action=Action.SIGN_IN_FAILURE, context=context, account=account, email=email)
         error = AUTH_FAILED
     return _password_page(request, form, email, error, status=401 if error else 200)
+
+
+def throttled_message(refusal: Refusal) -> str:
+    # Rounded up to the minute: "after 10:05" must not be a moment too early.
+    until = refusal.until + timedelta(seconds=59)
+    reason = THROTTLED_ADDRESS if refusal.whole_address else THROTTLED
+    return f"{reason} {THROTTLED_PAUSE.format(time=f'{until:%H:%M}')}"
 
 
 def _password_page(

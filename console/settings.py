@@ -6,6 +6,7 @@ and refuses to start without its secrets; any other value is the local mode that
 serves, where development secrets are generated once into ``var/``.
 """
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -41,11 +42,28 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def env_networks(name: str) -> list[str]:
+    """IP addresses or CIDR networks, comma-separated, each written as a network."""
+    try:
+        return [str(ipaddress.ip_network(item, strict=False)) for item in env_list(name, [])]
+    except ValueError as error:
+        raise ImproperlyConfigured(f"{name}: {error}") from None
+
+
+def owner_only_var_dir() -> None:
+    """var/ holds the development secrets and the SQLite database (sessions, password hashes,
+    encrypted keys): the directory is the owner's alone (0700), before anything is written in
+    it. The files are 0600 too: the secrets as they are made, the database and its -wal and
+    -shm as each connection opens (console/apps.py)."""
+    VAR_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+    VAR_DIR.chmod(0o700)
+
+
 def development_secret(filename: str, make: callable) -> str:
     """Read a secret generated once into var/, creating it (mode 0600) on first use."""
     path = VAR_DIR / filename
     if not path.exists():
-        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        owner_only_var_dir()
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(make())
@@ -71,8 +89,11 @@ KEYS_ENCRYPTION_KEYS = env_list("KEYS_ENCRYPTION_KEYS", []) or [
 ]
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
-# Load balancers whose X-Forwarded-For is believed (IPs or CIDR networks); empty = none.
-TRUSTED_PROXIES = env_list("DJANGO_TRUSTED_PROXIES", [])
+# Load balancers whose forwarded headers are believed (IPs or CIDR networks); empty = none.
+# Django takes the client's address from their X-Forwarded-For (accounts/events.py); gunicorn
+# (console/gunicorn.conf.py, forwarded_allow_ips) takes the scheme from their
+# X-Forwarded-Proto, and from no one else.
+TRUSTED_PROXIES = env_networks("DJANGO_TRUSTED_PROXIES")
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 
 INSTALLED_APPS = [
@@ -144,6 +165,7 @@ if DATABASE_URL:
         "default": dj_database_url.parse(DATABASE_URL, conn_max_age=600, conn_health_checks=True)
     }
 else:
+    owner_only_var_dir()
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
@@ -213,7 +235,8 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = 63072000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # No SECURE_PROXY_SSL_HEADER: Django would believe X-Forwarded-Proto from anyone. gunicorn
+    # sets the scheme (wsgi.url_scheme) from it for TRUSTED_PROXIES only.
     # The API is signed, not cookie-authenticated; SDKs behind TLS termination still
     # reach it over plain HTTP from the proxy, so only console pages are redirected.
     SECURE_REDIRECT_EXEMPT = [r"^api/?$", r"^healthz$", r"^readyz$"]

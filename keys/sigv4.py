@@ -83,6 +83,9 @@ class ContentSHA256Mismatch(SignatureDoesNotMatch):
     code, http_status = "XAmzContentSHA256Mismatch", 400
 
 
+ONE_AUTHORIZATION = (
+    "Only one Authorization header is allowed, with one Credential, SignedHeaders and Signature."
+)
 MISMATCH_MESSAGE = (
     "The request signature we calculated does not match the signature you provided. "
     "Check your AWS Secret Access Key and signing method. "
@@ -172,15 +175,28 @@ class _Auth:
 
 def _auth_from_header(values: tuple[str, ...], headers: dict[str, tuple[str, ...]]) -> _Auth:
     if len(values) != 1:
-        raise IncompleteSignature("Only one Authorization header is allowed.")
+        raise IncompleteSignature(ONE_AUTHORIZATION)
     value = values[0]
     algorithm, _, rest = value.strip().partition(" ")
     if algorithm != ALGORITHM:
         raise IncompleteSignature(f"Unsupported AWS 'algorithm': '{_clip(algorithm)}'.")
     params: dict[str, str] = {}
     for component in rest.split(","):
-        key, _, val = component.strip().partition("=")
-        params[key.strip()] = val.strip()
+        component = component.strip()
+        if not component:
+            continue
+        key, equals, val = component.partition("=")
+        if not equals:
+            raise IncompleteSignature(
+                f"'{_clip(component)}' not a valid key=value pair (missing equal-sign) in "
+                f"Authorization header: '{_clip(value)}'."
+            )
+        # Two Authorization headers arrive joined by the server ("...Signature=a,AWS4-HMAC-SHA256
+        # Credential=..."), or one header names a part twice: refuse, never pick one.
+        key = key.strip()
+        if len(key.split()) != 1 or key in params:
+            raise IncompleteSignature(f"{ONE_AUTHORIZATION} Authorization={_clip(value)}")
+        params[key] = val.strip()
     amz_date, http_date = _joined(headers, "x-amz-date"), _joined(headers, "date")
     problems = [
         f"Authorization header requires '{name}' parameter."

@@ -5,7 +5,6 @@ Plain forms and full pages throughout; only the passkey ceremony needs JavaScrip
 """
 
 import time
-from datetime import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -231,10 +230,11 @@ def remove(request: HttpRequest, device_id: int) -> HttpResponse:
 # ------------------------------------------------------------------ the sign-in step
 
 
-def _signin_locked_until(request: HttpRequest, email: str) -> datetime | None:
-    """The one call into the sign-in throttle: a wrong MFA code counts as a wrong password."""
+def _signin_attempt(request: HttpRequest, email: str) -> throttle.Refusal | None:
+    """Counted before the factor is checked, as a password is: a wrong MFA code counts as a
+    wrong password, under the same limits (accounts/throttle.py)."""
     context = EventContext.from_request(request)
-    return throttle.signin_locked_until(email=email, source_ip=context.source_ip)
+    return throttle.signin_attempt(email=email, address=context.source_ip)
 
 
 def _signin_page(
@@ -297,23 +297,27 @@ def _refused(
 
 
 def _throttled(
-    request: HttpRequest, signing_in: pending.PendingSignIn, locked_until: datetime
+    request: HttpRequest, signing_in: pending.PendingSignIn, refusal: throttle.Refusal
 ) -> HttpResponse:
-    from ..views import THROTTLED
+    from ..views import throttled_message
 
-    event_record(
-        action=Action.SIGN_IN_THROTTLED,
-        context=EventContext.from_request(request),
-        account=signing_in.user,
-        email=signing_in.email,
-    )
-    error = THROTTLED.format(time=f"{locked_until:%H:%M}")
+    if refusal.first:  # once per lock, as for passwords
+        event_record(
+            action=Action.SIGN_IN_THROTTLED,
+            context=EventContext.from_request(request),
+            account=signing_in.user,
+            email=signing_in.email,
+        )
+    error = throttled_message(refusal)
     return _signin_page(request, signing_in, error=error, status=429)
 
 
 def _signed_in(request: HttpRequest, signing_in: pending.PendingSignIn) -> HttpResponse:
     from ..views import _safe_next
 
+    throttle.signin_succeeded(
+        email=signing_in.email, address=EventContext.from_request(request).source_ip
+    )
     pending.complete(request, signing_in)
     event_record(
         action=Action.SIGN_IN,
@@ -334,9 +338,9 @@ def signin_mfa(request: HttpRequest) -> HttpResponse:
         return redirect("signin")
     if request.method == "GET":
         return _signin_page(request, signing_in)
-    locked_until = _signin_locked_until(request, signing_in.email)
-    if locked_until:
-        return _throttled(request, signing_in, locked_until)
+    refusal = _signin_attempt(request, signing_in.email)
+    if refusal:
+        return _throttled(request, signing_in, refusal)
     form = SignInMFACodeForm(request.POST)
     if form.is_valid() and totp.verify_totp_code(
         owner=signing_in.user, code=form.cleaned_data["code"]
@@ -353,9 +357,9 @@ def signin_mfa_passkey(request: HttpRequest) -> HttpResponse:
     if signing_in is None:
         return redirect("signin")
     challenge = pending.take_passkey_challenge(request)  # single use, pass or fail
-    locked_until = _signin_locked_until(request, signing_in.email)
-    if locked_until:
-        return _throttled(request, signing_in, locked_until)
+    refusal = _signin_attempt(request, signing_in.email)
+    if refusal:
+        return _throttled(request, signing_in, refusal)
     if passkeys.verify_authentication(
         request,
         owner=signing_in.user,

@@ -1,6 +1,7 @@
 """boto3 and the AWS CLI against the console as `make run` serves it: gunicorn, whose /api
 is the lean WSGI application (keys/api_wsgi.py), not the Django view the live server runs."""
 
+import http.client
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,7 +11,15 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from tests.servers import Account, Database, Gunicorn, gunicorns, new_account, sqlite_database
+from tests.servers import (
+    Account,
+    Database,
+    Gunicorn,
+    gunicorns,
+    new_account,
+    signed_api_request,
+    sqlite_database,
+)
 
 from .test_awscli import AWS_CLI, AwsCli
 
@@ -112,3 +121,40 @@ def test_temporary_credentials_work_and_never_reach_the_servers_log(served, acco
     assert '"GET /api HTTP/1.1" 200' in log
     for secret in (*session[1:], signing[1]):
         assert secret not in log
+
+
+def test_two_authorization_headers_are_refused_not_one_picked(served, account):  # type: ignore[no-untyped-def]
+    # gunicorn joins repeated headers into one value ("bogus,real"); the verifier must see two.
+    _, server = served
+    access_key_id, secret = account.browser.create_key_with_secret()
+    body, headers = signed_api_request(
+        url=f"{server.url}/api",
+        access_key_id=access_key_id,
+        secret=secret,
+        params={"Action": "GetCallerIdentity"},
+        service="sts",
+    )
+    bogus = headers["Authorization"].rsplit("Signature=", 1)[0] + "Signature=" + "0" * 64
+
+    def send(*authorizations: str) -> tuple[int, str]:
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=20)
+        try:
+            connection.putrequest("POST", "/api", skip_host="Host" in headers)
+            for name, value in headers.items():
+                if name != "Authorization":
+                    connection.putheader(name, value)
+            for authorization in authorizations:
+                connection.putheader("Authorization", authorization)
+            connection.putheader("Content-Length", str(len(body)))
+            connection.endheaders(body)
+            response = connection.getresponse()
+            return response.status, response.read().decode()
+        finally:
+            connection.close()
+
+    assert send(headers["Authorization"])[0] == 200
+    for doubled in [(bogus, headers["Authorization"]), (headers["Authorization"], bogus)]:
+        status, text = send(*doubled)
+        assert status == 400
+        assert "<Code>IncompleteSignature</Code>" in text
+        assert "Only one Authorization header is allowed" in text

@@ -2,6 +2,7 @@
 (after closing its database connections and flushing its logs); one ending with an error code
 exits the ordinary way; and recycled workers go on serving."""
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -117,3 +118,28 @@ def test_recycled_workers_go_on_serving_pages_and_signed_calls(tmp_path: Path) -
         assert len(workers) >= 3  # the worker was really replaced, more than once
         assert "exited with code" not in log  # every recycled worker exited with 0
         assert "Exception during worker exit" not in log
+
+
+@pytest.mark.parametrize("proxies", ["", "10.0.0.0/8", " 10.1.2.3 , 192.168.1.1/24,2001:db8::/32"])
+def test_gunicorn_trusts_forwarded_headers_from_exactly_the_django_trusted_proxies(
+    proxies: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import runpy
+
+    from gunicorn.config import Config
+
+    monkeypatch.setenv("DJANGO_TRUSTED_PROXIES", proxies)
+    conf = runpy.run_path(str(CONF))
+    gunicorn = Config()
+    gunicorn.set("forwarded_allow_ips", conf["forwarded_allow_ips"])
+    settings = subprocess.run(  # noqa: S603 - our own interpreter
+        [sys.executable, "-c", "from django.conf import settings; print(settings.TRUSTED_PROXIES)"],
+        cwd=ROOT,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "console.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert repr(gunicorn.forwarded_allow_ips) == settings.stdout.strip()
+    assert "127.0.0.1" not in gunicorn.forwarded_allow_ips  # gunicorn's own default

@@ -386,6 +386,10 @@ def test_it_requires_some_authentication():
         (AUTH.replace("AKIDEXAMPLE/", "AKIDEXAMPLE"), "exactly 5 slash-delimited elements"),
         (AUTH.replace("host;x-amz-date", "x-amz-date"), "'Host' or ':authority' must be"),
         (AUTH.replace("host;x-amz-date", "host;;x-amz-date"), "SignedHeaders is malformed"),
+        ("AWS4-HMAC-SHA256 Credential a/b/c/d/e", "not a valid key=value pair"),
+        (AUTH.replace("0" * 64, "1" * 64) + "," + AUTH, "Only one Authorization header"),
+        (AUTH + ", Signature=" + "1" * 64, "Only one Authorization header"),
+        (AUTH + ", Credential=AKIDOTHER/20150830/us-east-1/service/aws4_request", "Only one"),
     ],
     ids=[
         "no-credential",
@@ -396,12 +400,22 @@ def test_it_requires_some_authentication():
         "4-part-credential",
         "host-unsigned",
         "empty-header-name",
+        "missing-equal-sign",
+        "two-headers-joined",
+        "two-signatures",
+        "two-credentials",
     ],
 )
 def test_it_rejects_malformed_authorization_headers(authorization, message):
     with pytest.raises(sigv4.IncompleteSignature, match=message) as exc:
         _request([("X-Amz-Date", "20150830T123600Z"), ("Authorization", authorization)]).parse()
     assert exc.value.code == "IncompleteSignature" and exc.value.http_status == 400
+
+
+def test_it_rejects_two_authorization_headers_given_apart():
+    headers = [("X-Amz-Date", "20150830T123600Z"), ("Authorization", AUTH)] * 2
+    with pytest.raises(sigv4.IncompleteSignature, match="Only one Authorization header"):
+        _request(headers).parse()
 
 
 @pytest.mark.parametrize(

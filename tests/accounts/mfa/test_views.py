@@ -11,6 +11,7 @@ from accounts.mfa.passkeys import UNAVAILABLE_BY_IP
 from accounts.mfa.services import MFA_DEVICE_LIMIT
 from accounts.mfa.totp import STEP_SECONDS, current_step
 from accounts.models import Event, MFADevice
+from accounts.throttle import MAX_FAILURES
 from tests.accounts.test_views import AUTH_FAILED, sign_in
 from tests.conftest import CsrfClient
 from tests.factories import make_totp_device
@@ -155,13 +156,32 @@ def test_wrong_codes_count_toward_the_password_throttle(alice, password):
     _, secret = make_totp_device(alice)
     client = CsrfClient()
     sign_in(client, alice.email, password)
-    for _ in range(5):
+    # The right password stays counted until the last factor passes (knowing it must not buy
+    # a fresh run of code guesses), so four wrong codes reach the limit of five.
+    for _ in range(MAX_FAILURES - 1):
         assert client.post("/signin/mfa", {"code": "000000"}).status_code == 401
     response = client.post("/signin/mfa", {"code": pyotp.TOTP(secret).now()})
     assert response.status_code == 429
     assert not signed_in(client)
     # The password step is locked for the pair too.
     assert sign_in(CsrfClient(), alice.email, password).status_code == 429
+
+
+def test_signing_in_again_with_the_password_buys_no_fresh_code_guesses(alice, password):
+    _, secret = make_totp_device(alice)
+    client = CsrfClient()
+    guesses = 0
+    for _ in range(2):  # password, two wrong codes; then the password again, and so on
+        assert sign_in(client, alice.email, password).status_code == 302
+        for _ in range(2):
+            if client.post("/signin/mfa", {"code": "000000"}).status_code == 429:
+                break
+            guesses += 1
+    assert guesses < MAX_FAILURES
+    response = client.post("/signin/mfa", {"code": pyotp.TOTP(secret).now()})
+    assert response.status_code == 429
+    assert sign_in(CsrfClient(), alice.email, password).status_code == 429
+    assert not signed_in(client)
 
 
 def test_the_pending_state_expires_after_five_minutes(alice, password, monkeypatch):

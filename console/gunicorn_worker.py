@@ -1,0 +1,82 @@
+"""gunicorn's threaded worker, with deadlines on reading a request (console/gunicorn.conf.py).
+
+A thread (``threads`` of them per worker) serves one connection at a time, and gunicorn 27's
+gthread already keeps a connection that sends nothing off the threads (after 5 s it waits in
+the worker's poller instead, and is closed after ``keepalive``). A client that starts a request
+and then stalls would still hold its thread for as long as it liked, so this worker adds:
+
+- headers: every read from the client waits at most ``READ_TIMEOUT`` (SO_RCVTIMEO on the
+  socket, which gthread's blocking mode leaves in place); headers are bounded in size by
+  gunicorn's ``limit_request_*``;
+- body: a body of known length is read whole, within ``READ_TIMEOUT`` in all, before the
+  application sees the request, so Django never waits on the client; a client too slow for
+  that gets a 408 and the connection is closed.
+
+In production a buffering proxy in front does this and more (docs/DEPLOY.md).
+"""
+
+import io
+import logging
+import socket
+import struct
+import time
+
+from gunicorn import util
+from gunicorn.http.body import Body, LengthReader
+from gunicorn.http.errors import NoMoreData
+from gunicorn.workers.gthread import ThreadWorker
+
+READ_TIMEOUT = 10  # seconds: each read of the headers; the whole body
+MAX_BUFFERED_BODY = 2_621_440  # Django's DATA_UPLOAD_MAX_MEMORY_SIZE: larger ones it refuses
+READ_STEP = 65536
+
+
+class ClientTooSlow(NoMoreData):
+    """The client did not send its request in time (gthread closes the connection quietly)."""
+
+
+class DeadlineThreadWorker(ThreadWorker):
+    def init_process(self) -> None:
+        self.log.error_log.addFilter(_quiet_header_timeouts)
+        super().init_process()
+
+    def handle(self, conn):  # type: ignore[no-untyped-def]  # gunicorn's TConn
+        conn.sock.setsockopt(
+            socket.SOL_SOCKET, socket.SO_RCVTIMEO, struct.pack("ll", READ_TIMEOUT, 0)
+        )
+        return super().handle(conn)
+
+    def handle_request(self, req, conn):  # type: ignore[no-untyped-def]  # gunicorn's Request
+        if isinstance(req.body.reader, LengthReader):
+            length = req.body.reader.length
+            if 0 < length <= MAX_BUFFERED_BODY:
+                req.body = Body(io.BytesIO(_read_whole(req.body, conn.sock)))
+        return super().handle_request(req, conn)
+
+
+def _read_whole(body: Body, sock: socket.socket) -> bytes:
+    deadline = time.monotonic() + READ_TIMEOUT
+    chunks = []
+    try:
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError
+            sock.settimeout(remaining)
+            chunk = body.read(READ_STEP)
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+    except TimeoutError:
+        util.write_error(
+            sock, 408, "Request Timeout", f"The request body took over {READ_TIMEOUT} s."
+        )
+        raise ClientTooSlow(b"".join(chunks)[:64]) from None
+    finally:
+        sock.settimeout(None)
+
+
+def _quiet_header_timeouts(record: logging.LogRecord) -> bool:
+    """A client that stalls in its headers ends in gthread's 'Socket error processing
+    request.' with a traceback: it is the timeout doing its job, not an error."""
+    return not (record.exc_info and isinstance(record.exc_info[1], BlockingIOError))

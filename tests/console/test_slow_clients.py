@@ -1,0 +1,98 @@
+"""Slow and idle clients against gunicorn as `make run` serves: they cannot starve the others,
+and a client that stalls in its request is cut off after the read deadline."""
+
+import contextlib
+import socket
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from console.gunicorn_worker import READ_TIMEOUT
+from tests.servers import (
+    Account,
+    Database,
+    Gunicorn,
+    gunicorns,
+    http_request,
+    new_account,
+    signed_api_request,
+    sqlite_database,
+)
+
+pytestmark = pytest.mark.xdist_group("servers")
+
+SLOW_CLIENTS = 20
+ANSWER_WITHIN = 1.0  # seconds, as a client's timeout: a starved server fails the request
+ROUNDS = 5
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Database, Gunicorn]]:
+    tmp = tmp_path_factory.mktemp("slow")
+    with sqlite_database(tmp) as database, gunicorns(database, tmp) as (server,):
+        yield database, server
+
+
+@pytest.fixture(scope="module")
+def account(served: tuple[Database, Gunicorn]) -> Account:
+    return new_account(*served)
+
+
+@contextlib.contextmanager
+def stalled(server: Gunicorn, first_bytes: bytes) -> Iterator[socket.socket]:
+    """A loopback connection that sends the start of a request and then nothing."""
+    sock = socket.create_connection(("127.0.0.1", server.port), timeout=READ_TIMEOUT + 10)
+    try:
+        if first_bytes:
+            sock.sendall(first_bytes)
+        yield sock
+    finally:
+        sock.close()
+
+
+def _slow_starts(port: int) -> list[bytes]:
+    host = f"Host: 127.0.0.1:{port}\r\n".encode()
+    body_stall = b"POST /api HTTP/1.1\r\n" + host + b"Content-Length: 100\r\n\r\nA"
+    header_stall = b"GET /healthz HTTP/1.1\r\n" + host  # no blank line: headers never end
+    idle = b""
+    kinds = [body_stall, header_stall, idle]
+    return [kinds[n % len(kinds)] for n in range(SLOW_CLIENTS)]
+
+
+def test_slow_and_idle_clients_do_not_starve_the_others(served, account) -> None:  # type: ignore[no-untyped-def]
+    _, server = served
+    access_key_id, secret = account.browser.create_key_with_secret()
+    with contextlib.ExitStack() as holding:
+        for start in _slow_starts(server.port):
+            holding.enter_context(stalled(server, start))
+        time.sleep(0.5)  # the server has taken every one of them in
+        for _ in range(ROUNDS):
+            health = http_request(server.url, "GET", "/healthz", timeout=ANSWER_WITHIN)
+            assert health.status == 200
+            body, headers = signed_api_request(
+                url=f"{server.url}/api",
+                access_key_id=access_key_id,
+                secret=secret,
+                params={"Action": "GetCallerIdentity"},
+                service="sts",
+            )
+            signed = http_request(
+                server.url, "POST", "/api", body=body, headers=headers, timeout=ANSWER_WITHIN
+            )
+            assert signed.status == 200, signed.text
+            time.sleep(0.5)
+
+
+def test_a_client_that_stalls_in_its_request_is_cut_off_after_the_read_deadline(served) -> None:  # type: ignore[no-untyped-def]
+    _, server = served
+    body_stall, header_stall, _ = _slow_starts(server.port)[:3]
+    with stalled(server, body_stall) as in_body, stalled(server, header_stall) as in_headers:
+        started = time.monotonic()
+        answer = in_body.recv(4096)
+        assert answer.startswith(b"HTTP/1.1 408 Request Timeout\r\n")
+        assert in_body.recv(4096) == b""  # and closed
+        assert in_headers.recv(4096) == b""  # closed, nothing said: no request was made
+        # Cut off by the deadline, not by the client's own timeout (READ_TIMEOUT + 10).
+        assert time.monotonic() - started < READ_TIMEOUT + 5
+    assert "Traceback" not in server.log()
