@@ -9,10 +9,9 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
-
-from console.caching import never_cache
 
 from .events import Action, EventContext, event_record
 from .forms import RootCredentialsWarningForm, SignInEmailForm, SignInPasswordForm

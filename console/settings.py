@@ -127,7 +127,7 @@ TEMPLATES = [
             "context_processors": [
                 "console.context_processors.csrf",
                 "django.template.context_processors.csp",
-                "console.context_processors.user",
+                "django.contrib.auth.context_processors.auth",
                 "console.context_processors.request_locals",
                 "django.contrib.messages.context_processors.messages",
             ],

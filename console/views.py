@@ -8,12 +8,12 @@ from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template import loader
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from keys.api import service_failure_response
 from keys.models import AccessKey
 
-from .caching import never_cache
 from .observability import new_request_id
 
 

@@ -12,12 +12,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.events import EventContext
 from accounts.views import root_credentials_warning_passed
-from console.caching import never_cache
 
 from . import keyfiles
 from .crypto import MaskedSecret
