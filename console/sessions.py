@@ -15,7 +15,8 @@ from console.compiled import CompiledSelect, Quote
 
 
 def _live_session_sql(quote: Quote, tables: list[str]) -> str:
-    return f"WHERE {quote('session_key')} = %s AND {quote('expire_date')} > %s"
+    key, expires = Session._meta.pk.column, Session._meta.get_field("expire_date").column
+    return f"WHERE {quote(key)} = %s AND {quote(expires)} > %s"
 
 
 _LIVE_SESSION = CompiledSelect([Session], _live_session_sql)

@@ -49,7 +49,7 @@ def account_keys_of(access_key_id: str) -> list[AccessKey]:
     keys = []
     for access_key, user in _ACCOUNT_KEYS.rows([access_key_id]):
         owner = owner or user  # one owner object shared by both keys, as select_related does
-        access_key._state.fields_cache["owner"] = owner
+        access_key.owner = owner
         keys.append(access_key)
     return keys
 
@@ -67,5 +67,5 @@ def keys_of(owner: AbstractBaseUser) -> list[AccessKey]:
     page, which lists them on every load."""
     keys = [access_key for (access_key,) in _OWNER_KEYS.rows([owner.pk])]
     for access_key in keys:
-        access_key._state.fields_cache["owner"] = owner
+        access_key.owner = owner
     return keys
