@@ -103,14 +103,6 @@ MIDDLEWARE = [
     "keys.middleware.SecretWindowMiddleware",
 ]
 
-# Django's handler for /api under gunicorn, behind the lean application (keys/api_wsgi.py),
-# for the one case that application leaves to Django (a redirect to HTTPS); also what it
-# is tested against. No session, cookies, CSRF, htmx or page headers.
-API_MIDDLEWARE = [
-    "console.observability.RequestIdMiddleware",
-    "django.middleware.security.SecurityMiddleware",
-]
-
 ROOT_URLCONF = "console.urls"
 WSGI_APPLICATION = "console.wsgi.application"
 

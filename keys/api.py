@@ -9,8 +9,8 @@ action through keys.services, answer AWS XML (rendered by keys.api_xml).
 Every failure is answered as AWS answers it: SigV4 and domain errors become AWS errors in one
 place (:func:`_aws_error`); a database outage is a 503 ``ServiceUnavailable`` that SDKs
 retry; anything else unexpected is a logged ``ServiceFailure`` / ``InternalFailure`` 500 in
-XML, never Django's HTML. The endpoint is signed, not cookie-authenticated: it is
-CSRF-exempt and never reads or writes the session.
+XML, never Django's HTML. The endpoint is signed, not cookie-authenticated: no session, no
+CSRF (keys/api_wsgi.py serves it outside the console's middleware).
 """
 
 import logging
@@ -26,13 +26,10 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.handlers.wsgi import get_path_info, get_script_name
 from django.db import InterfaceError, OperationalError
-from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from django.views.decorators.csrf import csrf_exempt
 
 from accounts.events import Channel, EventContext
 from accounts.models import RootUser
-from console.observability import new_request_id
 
 from . import api_xml, sigv4
 from .api_xml import Fields, iso8601
@@ -76,7 +73,7 @@ REGION_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")
 
 
 class ApiError(Exception):
-    """An answer in AWS's words: raised anywhere below, rendered once in :func:`endpoint`."""
+    """An answer in AWS's words: raised anywhere below, rendered once in :func:`answer`."""
 
     def __init__(self, code: str, message: str, *, status: int = 400, fault: str = "Sender"):
         super().__init__(f"{code}: {message}")
@@ -102,27 +99,16 @@ def _aws_error(error: Exception) -> ApiError:
 _ANSWERED = (ApiError, sigv4.SigV4Error, KeyLimitExceeded, AccessKeyNotFound)
 
 
-# ----------------------------------------------------------------------------- the view
+# ----------------------------------------------------------------------------- the answer
 
 
 @dataclass(frozen=True, slots=True)
 class ApiResponse:
-    """An answer, independent of how it is sent: Django's view and the lean WSGI
-    application (keys/api_wsgi.py) both send what :func:`answer` returns."""
+    """An answer, as keys/api_wsgi.py sends it."""
 
     status: int
     headers: list[tuple[str, str]]
     body: bytes
-
-
-@csrf_exempt
-def endpoint(request: HttpRequest) -> HttpResponse:
-    """/api under Django's full request cycle (the test client, runserver): the same answer
-    as the lean WSGI application that serves /api under gunicorn."""
-    # The ID that RequestIdMiddleware put on every log line of this request, so that an SDK
-    # error's RequestId leads straight to the server's logs.
-    request_id = getattr(request, "request_id", None) or new_request_id()
-    return _http_response(answer(request.META, lambda: request.body, request_id))
 
 
 def answer(
@@ -187,21 +173,6 @@ def service_failure(request_id: str, *, unavailable: bool, service: Service = IA
         return response
     failure = ApiError(service.internal_error, INTERNAL_ERROR, status=500, fault="Receiver")
     return _error(failure, service, request_id)
-
-
-def service_failure_response(
-    request_id: str, *, unavailable: bool, service: Service = IAM
-) -> HttpResponse:
-    """:func:`service_failure` as a Django response: the project's 500 handler answers
-    errors raised before the API view runs with it."""
-    return _http_response(service_failure(request_id, unavailable=unavailable, service=service))
-
-
-def _http_response(answered: ApiResponse) -> HttpResponse:
-    response = HttpResponse(answered.body, status=answered.status)
-    for name, value in answered.headers:  # Content-Type among them
-        response[name] = value
-    return response
 
 
 def _xml(body: bytes, *, status: int, request_id: str) -> ApiResponse:

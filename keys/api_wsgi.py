@@ -1,36 +1,23 @@
-"""/api as a plain WSGI application: the answer of keys.api without Django's request cycle.
+"""The project's WSGI application: /api answered without Django's middleware, URL resolving or
+HttpResponse; every other request goes to the console's Django application (``fallback``).
 
-An SDK's request needs none of what Django builds for a page: no HttpRequest with its
-QueryDicts, no URL resolving, no middleware, no HttpResponse. Under load that machinery was
-more than half of an API request's CPU (`bench/profile.py`), more than the signature check
-and the database together. So gunicorn's /api goes here, and this does what the API needs of
-Django's cycle, in the same order:
-
-- database connections are checked and recycled before and after the request (CONN_MAX_AGE,
-  errors) by ``close_old_connections``, exactly what Django's ``request_started`` and
-  ``request_finished`` receivers do for /api (the other receivers reset the DEBUG query
-  log, per-request URLconfs and caches, none of which /api uses). Sending the two signals
-  cost 6% of an API request;
-- the request ID is taken or made as console.observability.RequestIdMiddleware does, and put
-  on every log line of the request;
-- the headers SecurityMiddleware adds are added, as SecurityMiddleware itself works them out
-  at start-up; a request that it would redirect to HTTPS goes to the full Django handler
-  instead, which redirects it (production exempts /api from that redirect, as SDKs do not
-  follow it);
-- the body is bounded by DATA_UPLOAD_MAX_MEMORY_SIZE, as request.body is.
-
-What the answer is, keys.api decides, for both ways in: keys.api.endpoint (the Django view,
-used by the test client and runserver) and this application call the same
-:func:`keys.api.answer`. ``tests/console/test_wsgi.py`` checks that they answer alike.
+An SDK's request needs none of what a page needs (session, CSRF, htmx, templates), and
+Django's cycle around it cost more than the signature check and the database together
+(bench/README.md has the figures). What the API does need of Django is kept, through its
+public API: ``request_started`` and ``request_finished`` (connections checked and recycled),
+a ``WSGIRequest`` for the Host check against ALLOWED_HOSTS, ``is_secure()`` and the bounded
+``body``, SecurityMiddleware's headers, and the request ID on every log line. A request that
+Django would answer differently (a disallowed Host: 400; one SecurityMiddleware redirects to
+HTTPS) goes to the fallback, which answers it as it answers any other.
 """
 
 from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import Any
 
-from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
-from django.db import close_old_connections
+from django.core import signals
+from django.core.exceptions import DisallowedHost
+from django.core.handlers.wsgi import WSGIRequest
 from django.http import HttpRequest, HttpResponse
 from django.middleware.security import SecurityMiddleware
 
@@ -41,14 +28,12 @@ from .api import answer
 type StartResponse = Callable[..., Any]
 type WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
+API_PATHS = frozenset({"/api", "/api/"})
 _STATUS_LINES = {status.value: f"{status.value} {status.phrase}" for status in HTTPStatus}
 _PATHS = ("api", "api/")  # as SecurityMiddleware matches them: without the leading slash
 
 
 class ApiApplication:
-    """The WSGI application for /api. ``fallback`` is the Django handler that serves what
-    this one does not: requests that SecurityMiddleware would redirect to HTTPS."""
-
     def __init__(self, fallback: WsgiApp) -> None:
         self.fallback = fallback
         # What SecurityMiddleware does depends on the settings and on whether the request
@@ -60,20 +45,26 @@ class ApiApplication:
         self.security_headers = {
             secure: _headers_added_by(security, secure=secure) for secure in (False, True)
         }
-        self.proxy_ssl_header = settings.SECURE_PROXY_SSL_HEADER
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        secure = self._is_secure(environ)
+        if environ.get("PATH_INFO") not in API_PATHS:
+            return self.fallback(environ, start_response)
+        request = WSGIRequest(environ)
+        try:
+            request.get_host()  # ALLOWED_HOSTS, as Django checks it
+        except DisallowedHost:
+            return self.fallback(environ, start_response)  # Django's 400 and security log
+        secure = request.is_secure()
         if self.redirects_insecure and not secure:
             return self.fallback(environ, start_response)
         incoming = environ.get("HTTP_X_REQUEST_ID", "")
         request_id = incoming if valid_incoming_request_id(incoming) else new_request_id()
         token = request_id_var.set(request_id)
-        close_old_connections()
+        signals.request_started.send(sender=self.__class__, environ=environ)
         try:
-            answered = answer(environ, lambda: _read_body(environ), request_id)
+            answered = answer(environ, lambda: request.body, request_id)
         finally:
-            close_old_connections()
+            signals.request_finished.send(sender=self.__class__)
             request_id_var.reset(token)
         headers = [
             *answered.headers,
@@ -83,15 +74,6 @@ class ApiApplication:
         start_response(_STATUS_LINES[answered.status], headers)
         return [answered.body]
 
-    def _is_secure(self, environ: dict[str, Any]) -> bool:
-        """HttpRequest.is_secure() on a bare environ: SECURE_PROXY_SSL_HEADER first."""
-        if self.proxy_ssl_header:
-            header, secure_value = self.proxy_ssl_header
-            value = environ.get(header)
-            if value is not None:
-                return value.split(",", 1)[0].strip() == secure_value
-        return environ.get("wsgi.url_scheme") == "https"
-
 
 def _headers_added_by(security: SecurityMiddleware, *, secure: bool) -> list[tuple[str, str]]:
     probe = HttpRequest()
@@ -99,16 +81,3 @@ def _headers_added_by(security: SecurityMiddleware, *, secure: bool) -> list[tup
     response = HttpResponse()
     added_to = security.process_response(probe, HttpResponse())
     return [(name, value) for name, value in added_to.items() if name not in response]
-
-
-def _read_body(environ: dict[str, Any]) -> bytes:
-    """request.body's rules: CONTENT_LENGTH bytes (none if it is missing or not a number),
-    refused past DATA_UPLOAD_MAX_MEMORY_SIZE."""
-    try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-    if limit is not None and length > limit:
-        raise RequestDataTooBig("Request body exceeded settings.DATA_UPLOAD_MAX_MEMORY_SIZE.")
-    return environ["wsgi.input"].read(length) if length > 0 else b""

@@ -1,7 +1,7 @@
 from django.urls import path, register_converter
 from django.urls.converters import StringConverter
 
-from . import api, views
+from . import views
 from .ids import ACCESS_KEY_ID_PATTERN
 
 
@@ -26,6 +26,4 @@ urlpatterns = [
     path(f"{KEY}/deactivate", views.deactivate, name="access_key_deactivate"),
     path(f"{KEY}/activate", views.activate, name="access_key_activate"),
     path(f"{KEY}/delete", views.delete, name="access_key_delete"),
-    path("api", api.endpoint, name="api"),
-    path("api/", api.endpoint),
 ]

@@ -56,6 +56,18 @@ def _static_files_from_the_source(settings):  # type: ignore[no-untyped-def]
     }
 
 
+@pytest.fixture(scope="session")
+def live_server(live_server):  # type: ignore[no-untyped-def]
+    """pytest-django's live server, serving console.wsgi.application (as gunicorn does) in
+    place of Django's bare handler, static files from the source as before."""
+    from django.contrib.staticfiles.handlers import StaticFilesHandler
+
+    from console.wsgi import application
+
+    live_server.thread.httpd.set_app(StaticFilesHandler(application))
+    return live_server
+
+
 @pytest.fixture
 def alice(db):  # type: ignore[no-untyped-def]
     return make_root_user(email="alice@example.com", account_name="Alice's Account")

@@ -501,7 +501,6 @@ def new_account(database: Database, server: Gunicorn) -> Account:
 
 
 def in_process_api_call(
-    client: Any,
     *,
     access_key_id: str,
     secret: str,
@@ -509,7 +508,9 @@ def in_process_api_call(
     service: str = "iam",
     params: dict[str, str] | None = None,
 ) -> Any:
-    """The same signed request, served in-process by Django's test client."""
+    """The same signed request, served in-process by console.wsgi.application."""
+    from tests.wsgi import WsgiClient  # imports the project's WSGI application
+
     body, headers = signed_api_request(
         url="http://testserver/api",
         access_key_id=access_key_id,
@@ -518,7 +519,7 @@ def in_process_api_call(
         service=service,
     )
     content_type = headers.pop("Content-Type")
-    return client.post(
+    return WsgiClient().post(
         "/api", body, content_type=content_type, headers={**headers, "Host": "testserver"}
     )
 
