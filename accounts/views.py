@@ -17,10 +17,10 @@ from .events import Action, EventContext, event_record
 from .forms import RootCredentialsWarningForm, SignInEmailForm, SignInPasswordForm
 from .models import Event, RootUser
 from .throttle import signin_locked_until
+from .warning import WARNING_PASSED
 
 SIGNIN_EMAIL = "signin_email"
 SIGNIN_NEXT = "signin_next"
-WARNING_PASSED = "root_credentials_warning_passed"
 AUTH_FAILED = "Your authentication information is incorrect. Please try again."
 THROTTLED = (
     "Too many failed sign-in attempts for this email address from your network. "
@@ -118,10 +118,6 @@ def root_credentials_warning(request: HttpRequest) -> HttpResponse:
             request.user.save(update_fields=["hide_root_credentials_warning"])
         return redirect("security_credentials")
     return render(request, "accounts/root_credentials_warning.html", {"form": form})
-
-
-def root_credentials_warning_passed(request: HttpRequest) -> bool:
-    return bool(request.user.hide_root_credentials_warning or request.session.get(WARNING_PASSED))
 
 
 EVENT_COLUMNS = [

@@ -253,5 +253,4 @@ LOGGING = {
 
 # The one-time window in which a new secret access key can be shown and downloaded.
 SECRET_WINDOW_SECONDS = 10 * 60
-ACCESS_KEYS_PER_USER = 2
 API_CLOCK_SKEW_SECONDS = 15 * 60

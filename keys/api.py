@@ -36,7 +36,7 @@ from .api_xml import Fields, iso8601
 from .exceptions import AccessKeyNotFound, KeyLimitExceeded
 from .ids import ACCESS_KEY_ID_PATTERN, account_id_from_access_key_id
 from .lookup import account_keys_of
-from .models import AccessKey
+from .models import ACCESS_KEYS_PER_USER, AccessKey, owned_key
 from .services import (
     access_key_activate,
     access_key_create,
@@ -433,14 +433,6 @@ def _as_root(check: Validation, user_name: str | None) -> None:
         )
 
 
-def _owned_key(caller: Caller, access_key_id: str) -> AccessKey:
-    """The caller's own key: another account's key is as unknown as a made-up one (404)."""
-    for access_key in caller.account_keys:
-        if access_key.access_key_id == access_key_id:
-            return access_key
-    raise AccessKeyNotFound(access_key_id)
-
-
 # --------------------------------------------------------------------------- IAM actions
 
 
@@ -503,7 +495,7 @@ def update_access_key(caller: Caller, params: dict[str, str]) -> None:
     access_key_id = _access_key_id(check)
     status = check.string("Status", required=True, choices=AccessKey.Status.values)
     _as_root(check, user_name)
-    access_key = _owned_key(caller, access_key_id or "")
+    access_key = owned_key(caller.account_keys, access_key_id or "")
     if status == AccessKey.Status.ACTIVE:
         access_key_activate(access_key=access_key, context=caller.context)
     else:
@@ -515,14 +507,16 @@ def delete_access_key(caller: Caller, params: dict[str, str]) -> None:
     user_name = _user_name(check)
     access_key_id = _access_key_id(check)
     _as_root(check, user_name)
-    access_key_delete(access_key=_owned_key(caller, access_key_id or ""), context=caller.context)
+    access_key_delete(
+        access_key=owned_key(caller.account_keys, access_key_id or ""), context=caller.context
+    )
 
 
 def get_access_key_last_used(caller: Caller, params: dict[str, str]) -> Fields:
     check = Validation(params)
     access_key_id = _access_key_id(check)
     check.check()
-    access_key = _owned_key(caller, access_key_id or "")
+    access_key = owned_key(caller.account_keys, access_key_id or "")
     if access_key.last_used_at is None:
         # AWS's answer for a key never used: "N/A" and no date.
         last_used: Fields = [("Region", "N/A"), ("ServiceName", "N/A")]
@@ -541,7 +535,7 @@ ACCOUNT_SUMMARY = {
     "Users": 0, "UsersQuota": 5000, "Groups": 0, "GroupsQuota": 300,
     "ServerCertificates": 0, "ServerCertificatesQuota": 20,
     "UserPolicySizeQuota": 2048, "GroupPolicySizeQuota": 5120, "GroupsPerUserQuota": 10,
-    "SigningCertificatesPerUserQuota": 2, "AccessKeysPerUserQuota": 2,
+    "SigningCertificatesPerUserQuota": 2, "AccessKeysPerUserQuota": ACCESS_KEYS_PER_USER,
     "MFADevices": 0, "MFADevicesInUse": 0, "AccountMFAEnabled": 0,
     "AccountAccessKeysPresent": 1, "AccountSigningCertificatesPresent": 0,
     "AttachedPoliciesPerGroupQuota": 10, "AttachedPoliciesPerRoleQuota": 10,
@@ -555,8 +549,9 @@ ACCOUNT_SUMMARY = {
 
 
 def get_account_summary(caller: Caller, params: dict[str, str]) -> Fields:
-    summary = {**ACCOUNT_SUMMARY, "AccessKeysPerUserQuota": settings.ACCESS_KEYS_PER_USER}
-    entries = [("entry", [("key", key), ("value", str(value))]) for key, value in summary.items()]
+    entries = [
+        ("entry", [("key", key), ("value", str(value))]) for key, value in ACCOUNT_SUMMARY.items()
+    ]
     return [("SummaryMap", entries)]
 
 

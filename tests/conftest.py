@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
+from accounts.warning import WARNING_PASSED
 from tests.factories import PASSWORD, make_root_user
 
 
@@ -83,7 +84,7 @@ def _signed_in(user, *, warning_passed: bool = True) -> CsrfClient:  # type: ign
     client.force_login(user)
     if warning_passed:
         session = client.session
-        session["root_credentials_warning_passed"] = True
+        session[WARNING_PASSED] = True
         session.save()
     return client
 
