@@ -1,11 +1,6 @@
-"""The console's session engine: Django's database sessions, with the row read compiled
-once (console/compiled.py).
-
-Loading the session is on every console request; through the ORM, compiling its ``.get()``
-cost more than the query. Everything else (signing, expiry, saving, cycling keys, flushing
-at sign-out) is Django's ``db`` backend unchanged, so a sign-out still ends the session in
-every worker at once: no session is cached in a process.
-"""
+"""Django's database sessions, with the row read compiled once (console/compiled.py): it is
+on every console request. Everything else (signing, decoding, expiry, saving, cycling keys,
+flushing at sign-out) is Django's ``db`` backend unchanged."""
 
 from django.contrib.sessions.backends import db
 from django.contrib.sessions.models import Session

@@ -1,9 +1,6 @@
-"""The API's one read per request, compiled once (console/compiled.py): every key of the
-account that owns the signing key, each with its owner.
-
-Compiling ``select_related("owner").filter(owner__access_keys__pk=…)`` through the ORM took
-over half of an API request's time; the statement never changes.
-"""
+"""The hot reads of access keys, compiled once (console/compiled.py): the API's one read per
+request (every key of the account that owns the signing key, each with its owner) and the
+credentials page's list of keys."""
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
