@@ -15,6 +15,8 @@ CONF = ROOT / "console" / "gunicorn.conf.py"
 
 def test_when_ready_compiles_every_template_without_touching_the_database() -> None:
     # No django_db mark: pytest-django fails this test if the hook reaches the database.
+    import console.wsgi  # noqa: F401 - loaded in the master before when_ready, as preload_app does
+
     env = engines["jinja2"].env
     env.cache.clear()
     runpy.run_path(str(CONF))["when_ready"](None)
