@@ -5,20 +5,22 @@ An SDK's request needs none of what a page needs (session, CSRF, htmx, templates
 Django's cycle around it cost more than the signature check and the database together
 (bench/README.md has the figures). What the API does need of Django is kept, through its
 public API: ``request_started`` and ``request_finished`` (connections checked and recycled),
-a ``WSGIRequest`` for the Host check against ALLOWED_HOSTS, ``is_secure()`` and the bounded
-``body``, SecurityMiddleware's headers, and the request ID on every log line. A request that
-Django would answer differently (a disallowed Host: 400; one SecurityMiddleware redirects to
-HTTPS) goes to the fallback, which answers it as it answers any other.
+the Host checked against ALLOWED_HOSTS by ``validate_host``, SecurityMiddleware's headers,
+the body bounded as ``request.body`` bounds it, and the request ID on every log line. A
+request that Django would answer differently (a disallowed Host: 400; one SecurityMiddleware
+redirects to HTTPS) goes to the fallback, which answers it as it answers any other.
 """
 
 from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import Any
 
+from django.conf import settings
 from django.core import signals
-from django.core.exceptions import DisallowedHost
+from django.core.exceptions import DisallowedHost, RequestDataTooBig
 from django.core.handlers.wsgi import WSGIRequest
 from django.http import HttpRequest, HttpResponse
+from django.http.request import split_domain_port, validate_host
 from django.middleware.security import SecurityMiddleware
 
 from console.observability import new_request_id, request_id_var, valid_incoming_request_id
@@ -39,6 +41,7 @@ class ApiApplication:
         # What SecurityMiddleware does depends on the settings and on whether the request
         # is secure, nothing else: worked out once, by SecurityMiddleware itself.
         security = SecurityMiddleware(lambda request: HttpResponse())
+        self.proxy_ssl_header = settings.SECURE_PROXY_SSL_HEADER
         self.redirects_insecure = security.redirect and not all(
             any(pattern.search(path) for pattern in security.redirect_exempt) for path in _PATHS
         )
@@ -49,12 +52,9 @@ class ApiApplication:
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("PATH_INFO") not in API_PATHS:
             return self.fallback(environ, start_response)
-        request = WSGIRequest(environ)
-        try:
-            request.get_host()  # ALLOWED_HOSTS, as Django checks it
-        except DisallowedHost:
+        if not _host_allowed(environ):
             return self.fallback(environ, start_response)  # Django's 400 and security log
-        secure = request.is_secure()
+        secure = self._is_secure(environ)
         if self.redirects_insecure and not secure:
             return self.fallback(environ, start_response)
         incoming = environ.get("HTTP_X_REQUEST_ID", "")
@@ -62,7 +62,7 @@ class ApiApplication:
         token = request_id_var.set(request_id)
         signals.request_started.send(sender=self.__class__, environ=environ)
         try:
-            answered = answer(environ, lambda: request.body, request_id)
+            answered = answer(environ, lambda: _read_body(environ), request_id)
         finally:
             signals.request_finished.send(sender=self.__class__)
             request_id_var.reset(token)
@@ -73,6 +73,43 @@ class ApiApplication:
         ]
         start_response(_STATUS_LINES[answered.status], headers)
         return [answered.body]
+
+    def _is_secure(self, environ: dict[str, Any]) -> bool:
+        """HttpRequest.is_secure() on a bare environ: SECURE_PROXY_SSL_HEADER first."""
+        if self.proxy_ssl_header:
+            header, secure_value = self.proxy_ssl_header
+            value = environ.get(header)
+            if value is not None:
+                return value.split(",", 1)[0].strip() == secure_value
+        return environ.get("wsgi.url_scheme") == "https"
+
+
+def _host_allowed(environ: dict[str, Any]) -> bool:
+    """The Host header's domain against ALLOWED_HOSTS, by Django's own helpers. Anything less
+    plain (no Host header, X-Forwarded-Host in use, DEBUG's default hosts) is left to
+    ``HttpRequest.get_host()`` itself."""
+    host = environ.get("HTTP_HOST")
+    if host is None or settings.USE_X_FORWARDED_HOST or settings.DEBUG:
+        try:
+            WSGIRequest(environ).get_host()
+        except DisallowedHost:
+            return False
+        return True
+    domain, _port = split_domain_port(host)
+    return bool(domain) and validate_host(domain, settings.ALLOWED_HOSTS)
+
+
+def _read_body(environ: dict[str, Any]) -> bytes:
+    """request.body's rules: CONTENT_LENGTH bytes (none if it is missing or not a number),
+    refused past DATA_UPLOAD_MAX_MEMORY_SIZE."""
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    if limit is not None and length > limit:
+        raise RequestDataTooBig("Request body exceeded settings.DATA_UPLOAD_MAX_MEMORY_SIZE.")
+    return environ["wsgi.input"].read(length) if length > 0 else b""
 
 
 def _headers_added_by(security: SecurityMiddleware, *, secure: bool) -> list[tuple[str, str]]:

@@ -108,3 +108,20 @@ def test_hsts_on_secure_requests(alice, settings):
     response = WsgiClient().send(request, app=application)
     assert response.status_code == 200, response.content
     assert response["Strict-Transport-Security"] == "max-age=3600"
+
+
+@pytest.mark.parametrize(
+    ("headers", "use_forwarded_host", "status"),
+    [
+        ({}, False, 403),  # no Host: SERVER_NAME (testserver), as Django reads it
+        ({"X-Forwarded-Host": "evil.example"}, False, 403),  # not believed
+        ({"X-Forwarded-Host": "evil.example"}, True, 400),
+        ({"X-Forwarded-Host": "testserver"}, True, 403),
+    ],
+)
+def test_the_host_is_read_as_django_reads_it(db, settings, headers, use_forwarded_host, status):
+    settings.USE_X_FORWARDED_HOST = use_forwarded_host
+    response = WsgiClient().post("/api", BODY, content_type=FORM, headers=headers)
+    assert response.status_code == status, response.content
+    if status == 403:  # answered by the API: an unsigned request
+        assert b"<Code>MissingAuthenticationToken</Code>" in response.content
