@@ -1,6 +1,5 @@
 """Django's ModelBackend, with the signed-in user's row read compiled once
-(console/compiled.py): ``get_user`` runs on every console request, and compiling its
-``.get(pk=…)`` through the ORM cost more than the query."""
+(console/compiled.py): ``get_user`` runs on every console request."""
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend

@@ -10,20 +10,19 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
-
-from console.caching import never_cache
 
 from .events import Action, EventContext, event_record
 from .forms import RootCredentialsWarningForm, SignInEmailForm, SignInPasswordForm
 from .mfa import pending as mfa_pending
 from .models import Event, MFADevice, RootUser
 from .throttle import LOCKOUT, Refusal, signin_attempt, signin_succeeded
+from .warning import WARNING_PASSED
 
 SIGNIN_EMAIL = "signin_email"
 SIGNIN_NEXT = "signin_next"
-WARNING_PASSED = "root_credentials_warning_passed"
 AUTH_FAILED = "Your authentication information is incorrect. Please try again."
 THROTTLED = "Too many failed sign-in attempts for this email address from your network."
 THROTTLED_ADDRESS = "Too many failed sign-in attempts from your network."
@@ -139,10 +138,6 @@ def root_credentials_warning(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/root_credentials_warning.html", {"form": form})
 
 
-def root_credentials_warning_passed(request: HttpRequest) -> bool:
-    return bool(request.user.hide_root_credentials_warning or request.session.get(WARNING_PASSED))
-
-
 EVENT_COLUMNS = [
     "Event time",
     "Event name",
@@ -193,26 +188,3 @@ class Echo:
 def _csv_safe(value: str) -> str:
     # A user agent is attacker-chosen: never let a spreadsheet run it as a formula.
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
-def security_credentials_sections(request: HttpRequest) -> dict[str, object]:
-    """What the Password and MFA sections of Your Security Credentials show; a view that
-    answers one of them overrides its part (a form with errors, a device to remove)."""
-    from .mfa import serial_number
-    from .mfa.passkeys import rp_id
-    from .mfa.services import MFA_DEVICE_LIMIT, MFADeviceLimitExceeded
-    from .password import RULES, ChangePasswordForm
-
-    devices = list(MFADevice.objects.for_owner(request.user).select_related("owner"))
-    return {
-        "password_form": ChangePasswordForm(user=request.user),
-        "password_rules": RULES,
-        "mfa_serial": serial_number,
-        "mfa_devices": devices,
-        "mfa_device_limit": MFA_DEVICE_LIMIT,
-        "at_mfa_limit": len(devices) >= MFA_DEVICE_LIMIT,
-        "mfa_limit_message": str(MFADeviceLimitExceeded()),
-        "passkeys_available": rp_id(request) is not None,
-        "removing_device": None,
-        "open_section": request.GET.get("expanded"),
-    }

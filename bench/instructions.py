@@ -31,12 +31,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import run  # bench/run.py: the same seeding, sign-in and signed requests
+import control  # bench/control.py: the same servers and seeding
+import load  # bench/load.py: the same sign-in and signed requests
 
 VALGRIND = shutil.which("valgrind") or "/usr/bin/valgrind"
-REPLAY = run.BENCH / "replay_inprocess.py"
+REPLAY = control.BENCH / "replay_inprocess.py"
 WARM, LOW = 20, 20
-HIGH = LOW + run.env_int("BENCH_INSTRUCTIONS_REQUESTS", 100)
+HIGH = LOW + control.env_int("BENCH_INSTRUCTIONS_REQUESTS", 100)
 _COLLECTED = re.compile(r"Collected\s*:\s*(\d+)")
 
 
@@ -45,7 +46,7 @@ class CountedRequest:
     name: str
     label: str
     app: str  # "console", "ceiling" or "stock_signed_in"
-    spec: run.Spec
+    spec: load.Spec
     var: Path  # the app's VAR_DIR (its database), copied for each count
     env: dict[str, str] = field(default_factory=dict)  # what else its app needs
     count: int = 0
@@ -57,12 +58,12 @@ def instructions(target: CountedRequest, tmp: Path, requests: int) -> int:
     shutil.copytree(target.var, own_var)  # each count on its own copy: no run sees another's writes
     spec_file = tmp / f"{target.name}-{requests}.json"
     spec_file.write_text(json.dumps(asdict(target.spec)))
-    env = run.base_env() | target.env | {"VAR_DIR": str(own_var), "PYTHONHASHSEED": "0"}
+    env = control.base_env() | target.env | {"VAR_DIR": str(own_var), "PYTHONHASHSEED": "0"}
     argv = [
         VALGRIND,
         "--tool=callgrind",
         "--callgrind-out-file=/dev/null",
-        str(run.PROJECT_PY),
+        str(control.PROJECT_PY),
         str(REPLAY),
         target.app,
         str(spec_file),
@@ -71,41 +72,40 @@ def instructions(target: CountedRequest, tmp: Path, requests: int) -> int:
     done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=900, check=False)
     found = _COLLECTED.search(done.stderr)
     if done.returncode != 0 or found is None:
-        raise run.BenchError(f"{target.name} under valgrind failed:\n{done.stderr[-2000:]}")
+        raise control.BenchError(f"{target.name} under valgrind failed:\n{done.stderr[-2000:]}")
     return int(found.group(1))
 
 
 def main() -> int:
     if not Path(VALGRIND).exists():
-        raise run.BenchError("valgrind is not installed (as root: apt-get install valgrind)")
+        raise control.BenchError("valgrind is not installed (as root: apt-get install valgrind)")
     began = time.monotonic()
     tmp = Path(tempfile.mkdtemp(prefix="bench-instructions-"))
     try:
-        console, root = run.prepare_console(tmp)
-        console.start()
+        console, root = control.prepare_console(tmp)
         try:
-            console.wait_ready(timeout=60)
-            cookie = run.sign_in(console, root)
+            control.start([console], [])
+            cookie = load.sign_in(console, root)
         finally:
             console.stop()
         key = root["keys"][0]
-        stock, stock_session = run.stock_signed_in_server(tmp)  # seeded, not started
+        stock, stock_session = control.stock_signed_in_server(tmp)  # seeded, not started
         var = Path(console.env["VAR_DIR"])
 
-        def api(service: str, params: dict[str, str]) -> run.Spec:
-            return run.signed_query(console.base, "/api", service, params, key["id"], key["secret"])
+        def api(service: str, params: dict[str, str]) -> load.Spec:
+            return load.signed_query(console.url, "/api", service, params, key["id"], key["secret"])
 
-        def counted(name: str, label: str, spec: run.Spec) -> CountedRequest:
+        def counted(name: str, label: str, spec: load.Spec) -> CountedRequest:
             return CountedRequest(name, label, "console", spec, var)
 
         targets = [
             CountedRequest(
-                "ceiling", 'ceiling (Django "ok")', "ceiling", run.Spec("GET", "/ok"), var
+                "ceiling", 'ceiling (Django "ok")', "ceiling", load.Spec("GET", "/ok"), var
             ),
             counted(
                 "healthz",
                 "console /healthz (every middleware)",
-                run.Spec("GET", "/healthz", {"Host": "127.0.0.1:8000"}),
+                load.Spec("GET", "/healthz", {"Host": "127.0.0.1:8000"}),
             ),
             counted(
                 "console-api-sts",
@@ -120,18 +120,18 @@ def main() -> int:
             counted(
                 "console-floor",
                 "console empty signed-in page",
-                run.signed_in_get(console, cookie, run.FLOOR_PATH),
+                load.signed_in_get(console, cookie, control.FLOOR_PATH),
             ),
             counted(
                 "console-page",
                 "console credentials page",
-                run.signed_in_get(console, cookie, run.PAGE_PATH),
+                load.signed_in_get(console, cookie, control.PAGE_PATH),
             ),
             CountedRequest(
                 "stock-signed-in",
                 "stock Django signed-in page",
                 "stock_signed_in",
-                run.signed_in_get(stock, stock_session["cookie"], run.STOCK_PAGE_PATH),
+                load.signed_in_get(stock, stock_session["cookie"], control.STOCK_PAGE_PATH),
                 Path(stock.env["VAR_DIR"]),
                 env={"STOCK_SECRET_KEY": stock.env["STOCK_SECRET_KEY"]},
             ),
@@ -139,7 +139,8 @@ def main() -> int:
         wanted = [t for t in os.environ.get("BENCH_TARGETS", "").split(",") if t]
         if wanted:
             targets = [t for t in targets if t.name in wanted or t.name == "ceiling"]
-        run.log(f"{2 * len(targets)} valgrind runs, two at a time ({HIGH - LOW} requests apart)")
+        runs = 2 * len(targets)
+        control.log(f"{runs} valgrind runs, two at a time ({HIGH - LOW} requests apart)")
         with ThreadPoolExecutor(max_workers=2) as pool:
             counted = {
                 (target.name, requests): pool.submit(instructions, target, tmp, requests)
@@ -149,9 +150,9 @@ def main() -> int:
         for target in targets:
             low, high = (counted[target.name, requests].result() for requests in (LOW, HIGH))
             target.count = round((high - low) / (HIGH - LOW))
-            run.log(f"{target.name}: {target.count:,} instructions a request")
+            control.log(f"{target.name}: {target.count:,} instructions a request")
         print(report(targets))
-        run.log(f"total {time.monotonic() - began:.0f} s")
+        control.log(f"total {time.monotonic() - began:.0f} s")
         return 0
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -171,6 +172,6 @@ def report(targets: list[CountedRequest]) -> str:
 if __name__ == "__main__":
     try:
         sys.exit(main())
-    except run.BenchError as error:
-        run.log(f"FAILED: {error}")
+    except control.BenchError as error:
+        control.log(f"FAILED: {error}")
         sys.exit(1)

@@ -22,10 +22,11 @@ import time
 from collections import Counter
 from pathlib import Path
 
-import run  # bench/run.py: the same servers, sign-in and signed requests
+import control  # bench/control.py: the same servers and seeding
+import load  # bench/load.py: the same sign-in and signed requests
 
-SECONDS = run.env_int("BENCH_PROFILE_SECONDS", 15)
-RATE = run.env_int("BENCH_PROFILE_RATE", 200)
+SECONDS = control.env_int("BENCH_PROFILE_SECONDS", 15)
+RATE = control.env_int("BENCH_PROFILE_RATE", 200)
 OUT_DIR = Path(os.environ.get("BENCH_PROFILE_OUT") or "/tmp/bench-profiles")
 PY_SPY = Path(sys.executable).parent / "py-spy"
 
@@ -51,8 +52,7 @@ CENTRES = [
     ("record last use (access_key_record_use)", "keys/services.py:access_key_record_use"),
     ("Fernet decrypt (keys/crypto.py)", "keys/crypto.py:"),
     ("CSP header (build_policy)", "django/utils/csp.py:"),
-    ("CSRF token (console/csrf.py get_token)", "console/csrf.py:get_token"),
-    ("CSRF token (Django's get_token: a new secret)", "django/middleware/csrf.py:get_token"),
+    ("CSRF token (Django's get_token)", "django/middleware/csrf.py:get_token"),
     ("logging", "logging/__init__.py:"),
     ("gunicorn: parsing the request", "gunicorn/http/"),
     ("gunicorn: writing the response", "gunicorn/http/wsgi.py:Response.write"),
@@ -167,32 +167,31 @@ def resummarize() -> None:
 
 def main() -> int:
     if not PY_SPY.exists():
-        raise run.BenchError(f"{PY_SPY} is missing: run `make bench` first")
+        raise control.BenchError(f"{PY_SPY} is missing: run `make bench` first")
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="bench-profile-"))
     console = None
     try:
-        console, root = run.prepare_console(tmp)
-        console.start()
-        console.wait_ready(timeout=60)
-        cookie = run.sign_in(console, root)
+        console, root = control.prepare_console(tmp)
+        control.start([console], [])
+        cookie = load.sign_in(console, root)
         key = root["keys"][0]
         targets = {
-            "console-api-sts": lambda: run.signed_query(
-                console.base, "/api", "sts", run.STS_IDENTITY, key["id"], key["secret"]
+            "console-api-sts": lambda: load.signed_query(
+                console.url, "/api", "sts", load.STS_IDENTITY, key["id"], key["secret"]
             ),
-            "console-api-iam": lambda: run.signed_query(
-                console.base, "/api", "iam", run.IAM_LIST_KEYS, key["id"], key["secret"]
+            "console-api-iam": lambda: load.signed_query(
+                console.url, "/api", "iam", load.IAM_LIST_KEYS, key["id"], key["secret"]
             ),
-            "console-page": lambda: run.signed_in_get(console, cookie, run.PAGE_PATH),
-            "console-floor": lambda: run.signed_in_get(console, cookie, run.FLOOR_PATH),
+            "console-page": lambda: load.signed_in_get(console, cookie, control.PAGE_PATH),
+            "console-floor": lambda: load.signed_in_get(console, cookie, control.FLOOR_PATH),
         }
-        if run.ONLY:
-            targets = {k: v for k, v in targets.items() if k in run.ONLY}
+        if control.ONLY:
+            targets = {k: v for k, v in targets.items() if k in control.ONLY}
         report = []
         for name, make_spec in targets.items():
-            target = run.Target(name, name, console, make_spec)
-            run.wrk(target, 2, tmp / "spec")  # warm-up
+            target = load.Target(name, name, console, make_spec)
+            load.wrk(target, 2, tmp / "spec")  # warm-up
             raw = OUT_DIR / f"{name}.txt"
             spy = subprocess.Popen(
                 [
@@ -217,15 +216,15 @@ def main() -> int:
             )
             try:
                 time.sleep(1)
-                result = run.wrk(target, SECONDS, tmp / "spec")
+                result = load.wrk(target, SECONDS, tmp / "spec")
                 _, err = spy.communicate(timeout=SECONDS + 60)
             finally:
                 if spy.poll() is None:
                     os.killpg(spy.pid, 9)
                     spy.wait(timeout=10)
             if spy.returncode != 0 or not raw.exists():
-                raise run.BenchError(f"py-spy failed for {name}:\n{err}")
-            run.log(
+                raise control.BenchError(f"py-spy failed for {name}:\n{err}")
+            control.log(
                 f"{name}: {result['rps']:,.0f} req/s under py-spy, p50"
                 f" {result['p50_ms']:.2f} ms, errors {result['errors']}"
             )
@@ -235,7 +234,7 @@ def main() -> int:
         text = "\n".join(report)
         (OUT_DIR / "summary.md").write_text(text)
         print(text)
-        run.log(f"raw stacks and summary.md in {OUT_DIR}")
+        control.log(f"raw stacks and summary.md in {OUT_DIR}")
         return 0
     finally:
         if console is not None:
@@ -249,6 +248,6 @@ if __name__ == "__main__":
         sys.exit(0)
     try:
         sys.exit(main())
-    except run.BenchError as error:
+    except control.BenchError as error:
         print(f"\nprofile FAILED: {error}", file=sys.stderr)
         sys.exit(1)

@@ -10,9 +10,6 @@ class ConsoleConfig(AppConfig):
     verbose_name = "Console chrome"
 
     def ready(self) -> None:
-        from . import settings_reads
-
-        settings_reads.install()
         connection_created.connect(owner_only_sqlite_files)
 
 

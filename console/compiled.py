@@ -1,21 +1,12 @@
 """Reads on the hot paths, compiled once: SQL built from the models' metadata, rows turned
-back into model instances as the ORM turns them.
+into instances by ``Model.from_db``, as the ORM turns them.
 
-Building SQL through the ORM costs more than running it: compiling a one-row ``.get()``
-took longer than SQLite took to answer it, on every request, for statements that never
-change. A :class:`CompiledSelect` is built once per database alias and vendor: the SELECT
-list names every concrete field of its models, the rest of the statement comes from the
-caller (quoted names only; values are always parameters), and each row goes through the
-same database converters the ORM applies (SQLite hands back datetimes as text, for one).
-
-Instances are made as ``Model.from_db`` makes them, minus ``Model.__init__``: setting each
-field through ``__init__`` and sending ``pre_init``/``post_init`` cost more than the query.
-Where a model has receivers for those signals (none here does today), ``from_db`` is used
-after all, so they still run. ``tests/keys/test_lookup.py`` and ``tests/accounts/test_sessions.py``
-check the instances against the ORM's.
-
-Users: keys/lookup.py (the API's key lookup), console/sessions.py (the session row) and
-accounts/backends.py (the signed-in user).
+Compiling a one-row ``.get()`` through the ORM cost more than running it, on every request,
+for statements that never change (bench/README.md has the figures). The SELECT list names
+every concrete field of the models; the caller writes the rest with quoted names and ``%s``
+for every value; each column goes through the database converters the ORM applies.
+Used by keys/lookup.py, console/sessions.py and accounts/backends.py; their tests compare
+the instances with the ORM's.
 """
 
 from collections.abc import Callable, Sequence
@@ -24,9 +15,7 @@ from typing import Any
 
 from django.db import connections
 from django.db.models import Model
-from django.db.models.base import ModelState
 from django.db.models.expressions import Col
-from django.db.models.signals import post_init, pre_init
 
 type Quote = Callable[[str], str]
 
@@ -54,9 +43,7 @@ class CompiledSelect:
         """One list of instances (one per model) for each row."""
         connection = connections[self.using]
         plan = _plan(self, self.using, connection.vendor)
-        if connection.queries_logged or connection.execute_wrappers:
-            # Through Django's cursor, so that the statement is logged (DEBUG, the tests'
-            # query counting) and any execute_wrapper sees it.
+        if plan.needs_django_cursor(connection):
             with connection.cursor() as cursor:
                 cursor.execute(plan.sql, params)
                 fetched = cursor.fetchall()
@@ -100,15 +87,22 @@ class _Plan:
             raise ValueError(f"Only %s placeholders may hold a '%': {self.sql}")
         # The driver's own placeholders: what Django's SQLite cursor rewrites on every call.
         self.native_sql = self.sql.replace("%s", "?") if connection.vendor == "sqlite" else self.sql
-        self.plain = [
-            not (pre_init.has_listeners(model) or post_init.has_listeners(model))
-            for model in self.models
-        ]
+
+    # The one dependency on Django's internals: the driver's own cursor, with what
+    # ``connection.cursor()`` does around it (health check, connecting, thread check, driver
+    # errors mapped to django.db's). It skips the query log, execute wrappers and, on
+    # PostgreSQL, the cursor's time-zone set-up; whenever one of them is needed (DEBUG or the
+    # tests' query counting, a wrapper installed, a connection not in UTC), Django's cursor
+    # runs the statement instead.
+    @staticmethod
+    def needs_django_cursor(connection: Any) -> bool:
+        return bool(
+            connection.queries_logged
+            or connection.execute_wrappers
+            or (connection.vendor == "postgresql" and connection.timezone_name != "UTC")
+        )
 
     def fetch(self, connection: Any, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-        """What ``connection.cursor()`` does around a query (health check, connecting,
-        thread check, mapping driver errors to django.db's), on the driver's cursor:
-        Django's cursor wrappers were a tenth of an API request's database time."""
         connection.close_if_health_check_failed()
         connection.ensure_connection()
         connection.validate_thread_sharing()
@@ -126,25 +120,12 @@ class _Plan:
             for converter in converters:
                 values[index] = converter(values[index], None, connection)
         made, start = [], 0
-        for model, names, plain in zip(self.models, self.names, self.plain, strict=True):
-            own = values[start : start + len(names)]
+        for model, names in zip(self.models, self.names, strict=True):
+            made.append(model.from_db(self.alias, names, values[start : start + len(names)]))
             start += len(names)
-            if not plain:
-                made.append(model.from_db(self.alias, names, own))
-                continue
-            instance = model.__new__(model)
-            instance.__dict__.update(zip(names, own, strict=True))
-            state = instance._state = ModelState()
-            state.adding, state.db = False, self.alias
-            made.append(instance)
         return made
 
 
 @cache
 def _plan(select: CompiledSelect, alias: str, vendor: str) -> _Plan:
     return _Plan(select, alias)
-
-
-def forget_plans() -> None:
-    """Recompile on next use (for tests that connect signal receivers to a model)."""
-    _plan.cache_clear()

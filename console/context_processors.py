@@ -2,23 +2,19 @@
 
 from collections.abc import Callable
 
-from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
+from django.middleware.csrf import get_token
 from django.urls import get_script_prefix
 from django.utils import timezone
-from django.utils.functional import LazyObject, empty
 from django.utils.html import escape, format_html
-
-from console.csrf import get_token
 
 
 def csrf(request: HttpRequest) -> dict[str, object]:
-    """``csrf_token`` and ``csrf_input``, made once per render.
+    """``csrf_token`` and ``csrf_input`` from Django's ``get_token``, once per render.
 
-    Django's Jinja2 backend gives lazy values that are worked out again each time a
-    template prints them, and each time is a new masked token: 32 calls to os.urandom for
-    every form on the page. These are the same values, worked out on first use only, so a
-    page without a form still sets no CSRF cookie. The mask is drawn by console.csrf.
+    Django's Jinja2 backend gives lazy values that call ``get_token`` again each time a
+    template prints them (a fresh mask for every form on the page); these call it on first
+    use only, so a page without a form still sets no CSRF cookie.
     """
     token = _OnFirstUse(lambda: escape(get_token(request)))
     return {
@@ -47,20 +43,6 @@ class _OnFirstUse:
         return self._text
 
     __html__ = __str__
-
-
-def user(request: HttpRequest) -> dict[str, object]:
-    """``user``, as django.contrib.auth's processor gives it, but the user itself rather
-    than the lazy object around it: every page's header reads it, and each read through
-    the lazy object costs a proxy call. (No ``perms``: no template asks for permissions.)"""
-    found = getattr(request, "user", None)
-    if found is None:
-        return {"user": AnonymousUser()}
-    if isinstance(found, LazyObject):
-        if found._wrapped is empty:
-            found._setup()
-        found = found._wrapped
-    return {"user": found}
 
 
 def request_locals(request: HttpRequest) -> dict[str, object]:

@@ -1,7 +1,6 @@
 """gunicorn settings for `make run`, the benchmark and production alike."""
 
 import ipaddress
-import logging
 import multiprocessing
 import os
 import sys
@@ -32,16 +31,12 @@ graceful_timeout = 30
 # Idle kept-alive connections wait in the worker's poller, not on a thread, and close after
 # this; so does a new connection that has sent nothing (after gthread's own 5 s on a thread).
 keepalive = 5
-max_requests = 10000
-max_requests_jitter = 1000
-# Load the app once in the master and fork workers from it. A worker then starts in
-# milliseconds instead of the 0.8 s of CPU that importing Django and the app takes, which
-# mattered: at 1,700 API requests a second, max_requests recycles each of 2 workers every
-# few seconds, and each cold start cost throughput and a p99 spike. Importing console.wsgi
-# also compiles every template there (console.wsgi.warm_up), so a new worker's first page
-# takes 20-30 ms, not 130-140. Nothing opens a database connection at import, so no
-# connection is shared across the fork. (A HUP then restarts workers on the code the
-# master loaded; deploy by restarting the master.)
+# No max_requests: nothing here leaks memory that recycling workers would reclaim.
+# Load the app once in the master and fork workers from it, warmed up by when_ready below:
+# a worker (a first one, or one replacing a worker that died) starts in milliseconds and its
+# first page compiles no template. Nothing opens a database connection in the master, so no
+# connection is shared across the fork. (A HUP then restarts workers on the code the master
+# loaded; deploy by restarting the master.)
 preload_app = True
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 errorlog = "-"
@@ -69,28 +64,8 @@ else:
     control_socket_disable = True
 
 
-def worker_exit(server, worker) -> None:  # noqa: ANN001 - gunicorn's Arbiter and Worker
-    """A worker that ends cleanly leaves without tearing its Python interpreter down.
-
-    Python's shutdown (tearing down every module, freeing their objects one by one, the last
-    collections) takes a console process 250-300 ms of CPU, all of it in the interpreter: strace
-    shows no system call in that time, and it takes as long in a process that was never
-    forked. The master reaps a worker and starts its replacement only once it has gone, so
-    every max_requests recycling (every few seconds per worker at the API's rate) left one
-    worker serving alone while the dying one took CPU from it: the API's p99 went from about
-    15 ms to 60-320 ms in the bench runs that had one. After gunicorn's own clean-up (this hook
-    runs last), the database connections are closed and the logs flushed, which is all the
-    shutdown did that anything outside this process can see, and the worker exits at once
-    (exit to reaped: 4-8 ms). A worker ending with an error code is left to exit the ordinary
-    way, so the master still sees that code.
-    """
-    ending = sys.exception()  # the SystemExit on its way out of gunicorn's spawn_worker
-    if not isinstance(ending, SystemExit) or ending.code not in (0, None):
-        return
-    from django.db import connections
-
-    connections.close_all()
-    logging.shutdown()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(0)
+def when_ready(server) -> None:  # noqa: ANN001 - gunicorn's Arbiter
+    """In the master, once the app is loaded (preload_app) and before any worker is forked."""
+    console = sys.modules.get("console.wsgi")
+    if console is not None:  # bench/'s reference apps are served with this file too
+        console.warm_up()

@@ -1,12 +1,11 @@
 """The Jinja2 environment the console's templates are written for.
 
-Pages were Django templates; on the credentials page, rendering was two thirds of a
-request's time (`bench/profile.py`), and Jinja2 compiles a template to Python once. The
-templates keep Django's pieces: ``url()`` is ``reverse``, ``static()`` the static files
-storage, ``htmx_script()`` django-htmx's tag, and the filters are Django's own ``date``,
-``timesince``, ``pluralize`` and ``truncatechars``. Django's Jinja2 backend adds
-``request``, ``csrf_input`` and ``csrf_token``, and runs the context processors in
-settings (``user``, ``messages``, ``csp_nonce``).
+Jinja2 compiles a template to Python once; Django's engine rendering the credentials page
+was most of its time. The templates keep Django's pieces: ``url()`` is ``reverse``,
+``static()`` the static files storage, ``htmx_script()`` django-htmx's tag, and the filters
+are Django's own ``date``, ``timesince``, ``pluralize`` and ``truncatechars``. Django's Jinja2
+backend adds ``request`` and runs the context processors in settings (``csrf_input``,
+``user``, ``messages``, ``csp_nonce``).
 
 An unknown name renders as nothing, as in a Django template, in development too (Django's
 backend would show it as ``{{ name }}`` under DEBUG).
@@ -51,9 +50,8 @@ def _reverse(prefix: str, name: str, args: tuple[Any, ...]) -> str:
 def static(path: str) -> str:
     """``{% static %}`` with django.contrib.staticfiles installed, worked out once per
     file per process: the manifest is read at start-up and does not change under a running
-    server, and every page links the same few files (Django's lookup, through the lazy
-    storage object, was most of a ``static()`` call). Forgotten when the settings it
-    depends on change (tests)."""
+    server, and every page links the same few files. Forgotten when the settings it depends
+    on change (tests)."""
     return staticfiles_storage.url(path)
 
 
@@ -91,8 +89,8 @@ def _minute(d: datetime) -> str:
     return f"{_MONTHS[d.month - 1]} {d.day}, {d.year:04d}, {d.hour:02d}:{d.minute:02d}"
 
 
-# The formats the templates use, written directly: Django's general formatter was a tenth
-# of the credentials page's time. tests/console/test_jinja2.py checks them against it.
+# The formats the templates use, written directly instead of through Django's general
+# formatter; tests/console/test_jinja2.py checks them against it.
 _FAST_FORMATS: dict[str, Callable[[datetime], str]] = {
     "c": datetime.isoformat,
     "M j, Y, H:i": _minute,
@@ -123,8 +121,7 @@ def date(context: Context, value: Any, arg: str | None = None) -> str:
 
 @lru_cache(maxsize=1)
 def _date_settings() -> tuple[bool, bool]:
-    """USE_TZ and USE_I18N, read once (through the lazy settings object, the two reads were a
-    seventh of a date's cost); forgotten when a test changes them."""
+    """USE_TZ and USE_I18N, read once; forgotten when a test changes them."""
     return settings.USE_TZ, settings.USE_I18N
 
 

@@ -124,14 +124,6 @@ MIDDLEWARE = [
     "keys.middleware.SecretWindowMiddleware",
 ]
 
-# Django's handler for /api under gunicorn, behind the lean application (keys/api_wsgi.py),
-# for the one case that application leaves to Django (a redirect to HTTPS); also what it
-# is tested against. No session, cookies, CSRF, htmx or page headers.
-API_MIDDLEWARE = [
-    "console.observability.RequestIdMiddleware",
-    "django.middleware.security.SecurityMiddleware",
-]
-
 ROOT_URLCONF = "console.urls"
 WSGI_APPLICATION = "console.wsgi.application"
 
@@ -148,7 +140,7 @@ TEMPLATES = [
             "context_processors": [
                 "console.context_processors.csrf",
                 "django.template.context_processors.csp",
-                "console.context_processors.user",
+                "django.contrib.auth.context_processors.auth",
                 "console.context_processors.request_locals",
                 "django.contrib.messages.context_processors.messages",
             ],
@@ -284,5 +276,4 @@ LOGGING = {
 
 # The one-time window in which a new secret access key can be shown and downloaded.
 SECRET_WINDOW_SECONDS = 10 * 60
-ACCESS_KEYS_PER_USER = 2
 API_CLOCK_SKEW_SECONDS = 15 * 60

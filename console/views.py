@@ -8,13 +8,10 @@ from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template import loader
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from keys.api import service_failure_response
 from keys.models import AccessKey
-
-from .caching import never_cache
-from .observability import new_request_id
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -86,12 +83,10 @@ def _migrations_applied(connection) -> bool:  # type: ignore[no-untyped-def]
 
 def server_error(request: HttpRequest) -> HttpResponse:
     """Uncaught errors: a database outage is a 503 that recovers by itself; anything else a
-    plain 500. Neither touches the database nor shows a traceback; /api answers AWS XML."""
+    plain 500. Neither touches the database nor shows a traceback. (/api answers its own
+    failures in AWS XML: keys.api.answer.)"""
     error = sys.exc_info()[1]
     unavailable = isinstance(error, (DatabaseError, InterfaceError))
-    if request.path.startswith("/api"):
-        request_id = getattr(request, "request_id", "") or new_request_id()
-        return service_failure_response(request_id, unavailable=unavailable)
     template = "503.html" if unavailable else "500.html"
     body = loader.get_template(template).render()
     response = HttpResponse(body, status=503 if unavailable else 500)

@@ -11,8 +11,8 @@ credentials (GetSessionToken's) take the same path: their token opens without th
 Every failure is answered as AWS answers it: SigV4 and domain errors become AWS errors in one
 place (:func:`_aws_error`); a database outage is a 503 ``ServiceUnavailable`` that SDKs
 retry; anything else unexpected is a logged ``ServiceFailure`` / ``InternalFailure`` 500 in
-XML, never Django's HTML. The endpoint is signed, not cookie-authenticated: it is
-CSRF-exempt and never reads or writes the session.
+XML, never Django's HTML. The endpoint is signed, not cookie-authenticated: no session, no
+CSRF (keys/api_wsgi.py serves it outside the console's middleware).
 """
 
 import base64
@@ -29,14 +29,11 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.handlers.wsgi import get_path_info, get_script_name
 from django.db import InterfaceError, OperationalError
-from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from django.views.decorators.csrf import csrf_exempt
 
 from accounts.events import Channel, EventContext
 from accounts.mfa import serial_number
 from accounts.models import MFADevice, RootUser
-from console.observability import new_request_id
 
 from . import api_xml, sigv4
 from .api_xml import Fields, iso8601
@@ -65,7 +62,7 @@ from .ids import (
     account_id_from_access_key_id,
 )
 from .lookup import account_keys_of
-from .models import AccessKey
+from .models import ACCESS_KEYS_PER_USER, AccessKey, owned_key
 from .services import (
     access_key_activate,
     access_key_create,
@@ -111,7 +108,7 @@ REGION_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")
 
 
 class ApiError(Exception):
-    """An answer in AWS's words: raised anywhere below, rendered once in :func:`endpoint`."""
+    """An answer in AWS's words: raised anywhere below, rendered once in :func:`answer`."""
 
     def __init__(self, code: str, message: str, *, status: int = 400, fault: str = "Sender"):
         super().__init__(f"{code}: {message}")
@@ -163,27 +160,16 @@ _ANSWERED = (
 )
 
 
-# ----------------------------------------------------------------------------- the view
+# ----------------------------------------------------------------------------- the answer
 
 
 @dataclass(frozen=True, slots=True)
 class ApiResponse:
-    """An answer, independent of how it is sent: Django's view and the lean WSGI
-    application (keys/api_wsgi.py) both send what :func:`answer` returns."""
+    """An answer, as keys/api_wsgi.py sends it."""
 
     status: int
     headers: list[tuple[str, str]]
     body: bytes
-
-
-@csrf_exempt
-def endpoint(request: HttpRequest) -> HttpResponse:
-    """/api under Django's full request cycle (the test client, runserver): the same answer
-    as the lean WSGI application that serves /api under gunicorn."""
-    # The ID that RequestIdMiddleware put on every log line of this request, so that an SDK
-    # error's RequestId leads straight to the server's logs.
-    request_id = getattr(request, "request_id", None) or new_request_id()
-    return _http_response(answer(request.META, lambda: request.body, request_id))
 
 
 def answer(
@@ -250,21 +236,6 @@ def service_failure(request_id: str, *, unavailable: bool, service: Service = IA
         return response
     failure = ApiError(service.internal_error, INTERNAL_ERROR, status=500, fault="Receiver")
     return _error(failure, service, request_id)
-
-
-def service_failure_response(
-    request_id: str, *, unavailable: bool, service: Service = IAM
-) -> HttpResponse:
-    """:func:`service_failure` as a Django response: the project's 500 handler answers
-    errors raised before the API view runs with it."""
-    return _http_response(service_failure(request_id, unavailable=unavailable, service=service))
-
-
-def _http_response(answered: ApiResponse) -> HttpResponse:
-    response = HttpResponse(answered.body, status=answered.status)
-    for name, value in answered.headers:  # Content-Type among them
-        response[name] = value
-    return response
 
 
 def _xml(body: bytes, *, status: int, request_id: str) -> ApiResponse:
@@ -557,14 +528,6 @@ def _as_root(check: Validation, user_name: str | None) -> None:
         )
 
 
-def _owned_key(caller: Caller, access_key_id: str) -> AccessKey:
-    """The caller's own key: another account's key is as unknown as a made-up one (404)."""
-    for access_key in caller.account_keys:
-        if access_key.access_key_id == access_key_id:
-            return access_key
-    raise AccessKeyNotFound(access_key_id)
-
-
 # --------------------------------------------------------------------------- IAM actions
 
 
@@ -627,7 +590,7 @@ def update_access_key(caller: Caller, params: dict[str, str]) -> None:
     access_key_id = _access_key_id(check)
     status = check.string("Status", required=True, choices=AccessKey.Status.values)
     _as_root(check, user_name)
-    access_key = _owned_key(caller, access_key_id or "")
+    access_key = owned_key(caller.account_keys, access_key_id or "")
     if status == AccessKey.Status.ACTIVE:
         access_key_activate(access_key=access_key, context=caller.context)
     else:
@@ -639,14 +602,16 @@ def delete_access_key(caller: Caller, params: dict[str, str]) -> None:
     user_name = _user_name(check)
     access_key_id = _access_key_id(check)
     _as_root(check, user_name)
-    access_key_delete(access_key=_owned_key(caller, access_key_id or ""), context=caller.context)
+    access_key_delete(
+        access_key=owned_key(caller.account_keys, access_key_id or ""), context=caller.context
+    )
 
 
 def get_access_key_last_used(caller: Caller, params: dict[str, str]) -> Fields:
     check = Validation(params)
     access_key_id = _access_key_id(check)
     check.check()
-    access_key = _owned_key(caller, access_key_id or "")
+    access_key = owned_key(caller.account_keys, access_key_id or "")
     if access_key.last_used_at is None:
         # AWS's answer for a key never used: "N/A" and no date.
         last_used: Fields = [("Region", "N/A"), ("ServiceName", "N/A")]
@@ -665,7 +630,7 @@ ACCOUNT_SUMMARY = {
     "Users": 0, "UsersQuota": 5000, "Groups": 0, "GroupsQuota": 300,
     "ServerCertificates": 0, "ServerCertificatesQuota": 20,
     "UserPolicySizeQuota": 2048, "GroupPolicySizeQuota": 5120, "GroupsPerUserQuota": 10,
-    "SigningCertificatesPerUserQuota": 2, "AccessKeysPerUserQuota": 2,
+    "SigningCertificatesPerUserQuota": 2, "AccessKeysPerUserQuota": ACCESS_KEYS_PER_USER,
     "MFADevices": 0, "MFADevicesInUse": 0, "AccountMFAEnabled": 0,
     "AccountAccessKeysPresent": 1, "AccountSigningCertificatesPresent": 0,
     "AttachedPoliciesPerGroupQuota": 10, "AttachedPoliciesPerRoleQuota": 10,
@@ -683,7 +648,6 @@ def get_account_summary(caller: Caller, params: dict[str, str]) -> Fields:
     mfa_devices = MFADevice.objects.for_owner(caller.owner).count()
     summary = {
         **ACCOUNT_SUMMARY,
-        "AccessKeysPerUserQuota": settings.ACCESS_KEYS_PER_USER,
         "MFADevices": mfa_devices,
         "MFADevicesInUse": mfa_devices,
         "AccountMFAEnabled": 1 if mfa_devices else 0,

@@ -1,27 +1,14 @@
-"""/api as a plain WSGI application: the answer of keys.api without Django's request cycle.
+"""The project's WSGI application: /api answered without Django's middleware, URL resolving or
+HttpResponse; every other request goes to the console's Django application (``fallback``).
 
-An SDK's request needs none of what Django builds for a page: no HttpRequest with its
-QueryDicts, no URL resolving, no middleware, no HttpResponse. Under load that machinery was
-more than half of an API request's CPU (`bench/profile.py`), more than the signature check
-and the database together. So gunicorn's /api goes here, and this does what the API needs of
-Django's cycle, in the same order:
-
-- database connections are checked and recycled before and after the request (CONN_MAX_AGE,
-  errors) by ``close_old_connections``, exactly what Django's ``request_started`` and
-  ``request_finished`` receivers do for /api (the other receivers reset the DEBUG query
-  log, per-request URLconfs and caches, none of which /api uses). Sending the two signals
-  cost 6% of an API request;
-- the request ID is taken or made as console.observability.RequestIdMiddleware does, and put
-  on every log line of the request;
-- the headers SecurityMiddleware adds are added, as SecurityMiddleware itself works them out
-  at start-up; a request that it would redirect to HTTPS goes to the full Django handler
-  instead, which redirects it (production exempts /api from that redirect, as SDKs do not
-  follow it);
-- the body is bounded by DATA_UPLOAD_MAX_MEMORY_SIZE, as request.body is.
-
-What the answer is, keys.api decides, for both ways in: keys.api.endpoint (the Django view,
-used by the test client and runserver) and this application call the same
-:func:`keys.api.answer`. ``tests/console/test_wsgi.py`` checks that they answer alike.
+An SDK's request needs none of what a page needs (session, CSRF, htmx, templates), and
+Django's cycle around it cost more than the signature check and the database together
+(bench/README.md has the figures). What the API does need of Django is kept, through its
+public API: ``request_started`` and ``request_finished`` (connections checked and recycled),
+the Host checked against ALLOWED_HOSTS by ``validate_host``, SecurityMiddleware's headers,
+the body bounded as ``request.body`` bounds it, and the request ID on every log line. A
+request that Django would answer differently (a disallowed Host: 400; one SecurityMiddleware
+redirects to HTTPS) goes to the fallback, which answers it as it answers any other.
 """
 
 from collections.abc import Callable, Iterable
@@ -29,9 +16,11 @@ from http import HTTPStatus
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
-from django.db import close_old_connections
+from django.core import signals
+from django.core.exceptions import DisallowedHost, RequestDataTooBig
+from django.core.handlers.wsgi import WSGIRequest
 from django.http import HttpRequest, HttpResponse
+from django.http.request import split_domain_port, validate_host
 from django.middleware.security import SecurityMiddleware
 
 from console.observability import new_request_id, request_id_var, valid_incoming_request_id
@@ -41,39 +30,41 @@ from .api import answer
 type StartResponse = Callable[..., Any]
 type WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
+API_PATHS = frozenset({"/api", "/api/"})
 _STATUS_LINES = {status.value: f"{status.value} {status.phrase}" for status in HTTPStatus}
 _PATHS = ("api", "api/")  # as SecurityMiddleware matches them: without the leading slash
 
 
 class ApiApplication:
-    """The WSGI application for /api. ``fallback`` is the Django handler that serves what
-    this one does not: requests that SecurityMiddleware would redirect to HTTPS."""
-
     def __init__(self, fallback: WsgiApp) -> None:
         self.fallback = fallback
         # What SecurityMiddleware does depends on the settings and on whether the request
         # is secure, nothing else: worked out once, by SecurityMiddleware itself.
         security = SecurityMiddleware(lambda request: HttpResponse())
+        self.proxy_ssl_header = settings.SECURE_PROXY_SSL_HEADER
         self.redirects_insecure = security.redirect and not all(
             any(pattern.search(path) for pattern in security.redirect_exempt) for path in _PATHS
         )
         self.security_headers = {
             secure: _headers_added_by(security, secure=secure) for secure in (False, True)
         }
-        self.proxy_ssl_header = settings.SECURE_PROXY_SSL_HEADER
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") not in API_PATHS:
+            return self.fallback(environ, start_response)
+        if not _host_allowed(environ):
+            return self.fallback(environ, start_response)  # Django's 400 and security log
         secure = self._is_secure(environ)
         if self.redirects_insecure and not secure:
             return self.fallback(environ, start_response)
         incoming = environ.get("HTTP_X_REQUEST_ID", "")
         request_id = incoming if valid_incoming_request_id(incoming) else new_request_id()
         token = request_id_var.set(request_id)
-        close_old_connections()
+        signals.request_started.send(sender=self.__class__, environ=environ)
         try:
             answered = answer(environ, lambda: _read_body(environ), request_id)
         finally:
-            close_old_connections()
+            signals.request_finished.send(sender=self.__class__)
             request_id_var.reset(token)
         headers = [
             *answered.headers,
@@ -93,12 +84,19 @@ class ApiApplication:
         return environ.get("wsgi.url_scheme") == "https"
 
 
-def _headers_added_by(security: SecurityMiddleware, *, secure: bool) -> list[tuple[str, str]]:
-    probe = HttpRequest()
-    probe.is_secure = lambda: secure  # type: ignore[method-assign]
-    response = HttpResponse()
-    added_to = security.process_response(probe, HttpResponse())
-    return [(name, value) for name, value in added_to.items() if name not in response]
+def _host_allowed(environ: dict[str, Any]) -> bool:
+    """The Host header's domain against ALLOWED_HOSTS, by Django's own helpers. Anything less
+    plain (no Host header, X-Forwarded-Host in use, DEBUG's default hosts) is left to
+    ``HttpRequest.get_host()`` itself."""
+    host = environ.get("HTTP_HOST")
+    if host is None or settings.USE_X_FORWARDED_HOST or settings.DEBUG:
+        try:
+            WSGIRequest(environ).get_host()
+        except DisallowedHost:
+            return False
+        return True
+    domain, _port = split_domain_port(host)
+    return bool(domain) and validate_host(domain, settings.ALLOWED_HOSTS)
 
 
 def _read_body(environ: dict[str, Any]) -> bytes:
@@ -112,3 +110,11 @@ def _read_body(environ: dict[str, Any]) -> bytes:
     if limit is not None and length > limit:
         raise RequestDataTooBig("Request body exceeded settings.DATA_UPLOAD_MAX_MEMORY_SIZE.")
     return environ["wsgi.input"].read(length) if length > 0 else b""
+
+
+def _headers_added_by(security: SecurityMiddleware, *, secure: bool) -> list[tuple[str, str]]:
+    probe = HttpRequest()
+    probe.is_secure = lambda: secure  # type: ignore[method-assign]
+    response = HttpResponse()
+    added_to = security.process_response(probe, HttpResponse())
+    return [(name, value) for name, value in added_to.items() if name not in response]

@@ -1,9 +1,6 @@
-"""The API's one read per request, compiled once (console/compiled.py): every key of the
-account that owns the signing key, each with its owner.
-
-Compiling ``select_related("owner").filter(owner__access_keys__pk=…)`` through the ORM took
-over half of an API request's time; the statement never changes.
-"""
+"""The hot reads of access keys, compiled once (console/compiled.py): the API's one read per
+request (every key of the account that owns the signing key, each with its owner) and the
+credentials page's list of keys."""
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -49,7 +46,7 @@ def account_keys_of(access_key_id: str) -> list[AccessKey]:
     keys = []
     for access_key, user in _ACCOUNT_KEYS.rows([access_key_id]):
         owner = owner or user  # one owner object shared by both keys, as select_related does
-        access_key._state.fields_cache["owner"] = owner
+        access_key.owner = owner
         keys.append(access_key)
     return keys
 
@@ -67,5 +64,5 @@ def keys_of(owner: AbstractBaseUser) -> list[AccessKey]:
     page, which lists them on every load."""
     keys = [access_key for (access_key,) in _OWNER_KEYS.rows([owner.pk])]
     for access_key in keys:
-        access_key._state.fields_cache["owner"] = owner
+        access_key.owner = owner
     return keys

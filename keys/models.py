@@ -1,5 +1,6 @@
-"""Access keys: at most two per root user, held by the database through slots 1 and 2."""
+"""Access keys: at most two per root user, held by the database through one slot per key."""
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.conf import settings
@@ -8,8 +9,18 @@ from django.utils import timezone
 
 from .credential_report import CredentialReport  # noqa: F401  (registers it with this app)
 from .crypto import decrypt_secret
+from .exceptions import AccessKeyNotFound
 
 ROTATION_DAYS = 90
+# The two-key rule, defined here only: the slots and their CHECK constraint, the services'
+# refusal, the console's message and GetAccountSummary's quota all derive from it.
+ACCESS_KEYS_PER_USER = 2
+SLOTS = tuple(range(1, ACCESS_KEYS_PER_USER + 1))
+ACCESS_KEYS_PER_USER_IN_WORDS = ("one", "two", "three")[ACCESS_KEYS_PER_USER - 1]
+LIMIT_MESSAGE = (
+    f"You can have a maximum of {ACCESS_KEYS_PER_USER_IN_WORDS} access keys (active or inactive) "
+    "at a time."
+)
 
 
 class AccessKeyQuerySet(models.QuerySet["AccessKey"]):
@@ -29,7 +40,7 @@ class AccessKey(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="access_keys"
     )
-    # The two-key rule lives here: each key takes slot 1 or 2, unique per owner.
+    # The two-key rule lives here: each key takes one of SLOTS, unique per owner.
     slot = models.PositiveSmallIntegerField()
     secret_ciphertext = models.TextField(editable=False)
     status = models.CharField(max_length=8, choices=Status, default=Status.ACTIVE)
@@ -45,7 +56,7 @@ class AccessKey(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["owner", "slot"], name="accesskey_one_per_slot"),
             models.CheckConstraint(
-                condition=models.Q(slot__in=[1, 2]), name="accesskey_slot_1_or_2"
+                condition=models.Q(slot__in=list(SLOTS)), name="accesskey_slot_1_or_2"
             ),
             models.CheckConstraint(
                 condition=models.Q(status__in=["Active", "Inactive"]),
@@ -84,3 +95,12 @@ class AccessKey(models.Model):
     def needs_rotation(self) -> bool:
         """AWS advises rotating access keys at least every 90 days."""
         return self.age_days() >= ROTATION_DAYS
+
+
+def owned_key(owners_keys: Iterable[AccessKey], access_key_id: str) -> AccessKey:
+    """The key with this ID among one owner's keys. Another account's key is as unknown as a
+    made-up one: AccessKeyNotFound (a 404 in the console and in the API), never a 403."""
+    for access_key in owners_keys:
+        if access_key.access_key_id == access_key_id:
+            return access_key
+    raise AccessKeyNotFound(access_key_id)

@@ -14,9 +14,7 @@ from accounts.events import Action, EventContext, event_record
 from .crypto import encrypt_secret
 from .exceptions import AccessKeyNotFound, KeyLimitExceeded
 from .ids import generate_access_key_id, generate_secret_access_key
-from .models import AccessKey
-
-SLOTS = (1, 2)
+from .models import ACCESS_KEYS_PER_USER, SLOTS, AccessKey
 
 
 @dataclass(frozen=True)
@@ -65,7 +63,7 @@ def access_key_create(
             )
             return NewAccessKey(access_key=access_key, secret_access_key=secret)
     event_record(action=Action.ACCESS_KEY_QUOTA_REFUSED, context=context, account=owner)
-    raise KeyLimitExceeded(limit=settings.ACCESS_KEYS_PER_USER)
+    raise KeyLimitExceeded(limit=ACCESS_KEYS_PER_USER)
 
 
 def _set_status(

@@ -1,7 +1,7 @@
 from django.urls import path, register_converter
 from django.urls.converters import StringConverter
 
-from . import api, views
+from . import views
 from .ids import ACCESS_KEY_ID_PATTERN
 
 
@@ -32,6 +32,4 @@ urlpatterns = [
         views.credential_report_download,
         name="credential_report_download",
     ),
-    path("api", api.endpoint, name="api"),
-    path("api/", api.endpoint),
 ]

@@ -6,19 +6,19 @@ access-key section as a fragment from the same view, with any dialog inside it.
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.events import EventContext
-from accounts.views import root_credentials_warning_passed, security_credentials_sections
-from console.caching import never_cache
+from accounts.sections import security_credentials_sections
+from accounts.warning import after_root_credentials_warning
 
 from . import keyfiles
 from .credential_report import (
@@ -31,7 +31,13 @@ from .crypto import MaskedSecret
 from .exceptions import AccessKeyNotFound, CredentialReportError, KeyLimitExceeded
 from .forms import DeleteAccessKeyForm
 from .lookup import keys_of
-from .models import AccessKey
+from .models import (
+    ACCESS_KEYS_PER_USER,
+    ACCESS_KEYS_PER_USER_IN_WORDS,
+    LIMIT_MESSAGE,
+    AccessKey,
+    owned_key,
+)
 from .secret_window import (
     close_secret_window,
     keeps_secret_window,
@@ -47,10 +53,9 @@ from .services import (
 
 PAGE = "keys/security_credentials.html"
 SECTION = "keys/_access_keys_body.html"
-LIMIT_MESSAGE = "You can have a maximum of two access keys (active or inactive) at a time."
 # What each action did, for the live region; an error also says what to do next.
 NOT_CREATED_AT_LIMIT = (
-    "No access key was created: you already have two. "
+    f"No access key was created: you already have {ACCESS_KEYS_PER_USER_IN_WORDS}. "
     "Delete one (make it inactive first to check nothing still uses it), then create a new one."
 )
 NO_LONGER_EXISTS = (
@@ -64,8 +69,10 @@ def _credentials_url() -> str:
 
 
 def _owned_key(request: HttpRequest, access_key_id: str) -> AccessKey:
-    # Another account's key is a 404, never a 403: its existence is not ours to confirm.
-    return get_object_or_404(AccessKey.objects.for_owner(request.user), pk=access_key_id)
+    try:
+        return owned_key(keys_of(request.user), access_key_id)
+    except AccessKeyNotFound:
+        raise Http404 from None
 
 
 def _render(request: HttpRequest, *, status: int = 200, **extra: Any) -> HttpResponse:
@@ -79,7 +86,7 @@ def _render(request: HttpRequest, *, status: int = 200, **extra: Any) -> HttpRes
         "deleting_key": None,
         "delete_form": None,
         "access_keys": access_keys,
-        "at_key_limit": len(access_keys) >= settings.ACCESS_KEYS_PER_USER,
+        "at_key_limit": len(access_keys) >= ACCESS_KEYS_PER_USER,
         "limit_message": LIMIT_MESSAGE,
         "expanded": True,
         **extra,
@@ -107,9 +114,8 @@ def _after_action(request: HttpRequest) -> HttpResponse:
 @never_cache
 @login_required
 @require_GET
+@after_root_credentials_warning
 def security_credentials(request: HttpRequest) -> HttpResponse:
-    if not root_credentials_warning_passed(request):
-        return redirect("root_credentials_warning")
     return _render(request, expanded=request.GET.get("expanded") == "access-keys")
 
 

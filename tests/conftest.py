@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
+from accounts.warning import WARNING_PASSED
 from tests.factories import PASSWORD, make_root_user
 
 
@@ -56,6 +57,18 @@ def _static_files_from_the_source(settings):  # type: ignore[no-untyped-def]
     }
 
 
+@pytest.fixture(scope="session")
+def live_server(live_server):  # type: ignore[no-untyped-def]
+    """pytest-django's live server, serving console.wsgi.application (as gunicorn does) in
+    place of Django's bare handler, static files from the source as before."""
+    from django.contrib.staticfiles.handlers import StaticFilesHandler
+
+    from console.wsgi import application
+
+    live_server.thread.httpd.set_app(StaticFilesHandler(application))
+    return live_server
+
+
 @pytest.fixture
 def alice(db):  # type: ignore[no-untyped-def]
     return make_root_user(email="alice@example.com", account_name="Alice's Account")
@@ -71,7 +84,7 @@ def _signed_in(user, *, warning_passed: bool = True) -> CsrfClient:  # type: ign
     client.force_login(user)
     if warning_passed:
         session = client.session
-        session["root_credentials_warning_passed"] = True
+        session[WARNING_PASSED] = True
         session.save()
     return client
 

@@ -1,5 +1,5 @@
 """Real servers for tests: gunicorn subprocesses on a database of their own, and the clients
-that talk to them as a browser and an AWS SDK do.
+that talk to them as a browser and an AWS SDK do (bench/harness.py, shared with `make bench`).
 
 Every wait is bounded by a deadline and every process group is killed on the way out, so a
 wedged server fails its test instead of hanging the suite. The databases are the servers'
@@ -9,12 +9,10 @@ test database of pytest-django, which lives in this process and which they canno
 
 import contextlib
 import csv
-import http.client
 import io
 import os
 import re
 import secrets
-import signal
 import socket
 import sqlite3
 import subprocess
@@ -22,33 +20,29 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
-from http.cookies import SimpleCookie
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 import psycopg
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials
 from cryptography.fernet import Fernet
 from psycopg import sql
 
+from bench import harness
+from bench.harness import (
+    Response,
+    Server,
+    free_port,
+    gunicorn,
+    http_request,
+    signed_query,
+)
+
 ROOT = Path(__file__).resolve().parent.parent
-VENV_BIN = Path(sys.executable).parent
-GUNICORN = VENV_BIN / "gunicorn"
-REQUEST_TIMEOUT = 30.0  # gunicorn's own worker timeout: no answer can take longer
 START_TIMEOUT = 60.0  # workers import Django; a loaded 2-core CI box is slow at it
 PASSWORD = "a long enough passphrase for tests"
-CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 LIMIT_MESSAGE = "You can have a maximum of two access keys (active or inactive) at a time."
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def wait_for(
@@ -207,69 +201,7 @@ def postgres_database(var_dir: Path, server_url: str) -> Iterator[Database]:
 # -------------------------------------------------------------------------------- servers
 
 
-@dataclass
-class Gunicorn:
-    """One gunicorn instance (a master and its workers), started as `make run` starts it."""
-
-    env: dict[str, str]
-    log_path: Path
-    workers: int = 2
-    port: int = field(default_factory=free_port)
-    process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> "Gunicorn":
-        env = self.env | {
-            "HOST": "127.0.0.1",
-            "PORT": str(self.port),
-            "WEB_CONCURRENCY": str(self.workers),
-        }
-        with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen(  # noqa: S603 - our own gunicorn, fixed arguments
-                [str(GUNICORN), "console.wsgi", "-c", "console/gunicorn.conf.py"],
-                cwd=ROOT,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # its own process group, killed as one
-            )
-        wait_for(self._ready, timeout=START_TIMEOUT, what=f"gunicorn on {self.url}")
-        return self
-
-    def _ready(self) -> bool:
-        if self.process is None or self.process.poll() is not None:
-            raise AssertionError(f"gunicorn exited early; its log:\n{self.log()}")
-        try:
-            return http_request(self.url, "GET", "/healthz", timeout=2).status == 200
-        except OSError:
-            return False
-
-    def worker_pids(self) -> list[int]:
-        assert self.process is not None
-        pid = self.process.pid
-        children = Path(f"/proc/{pid}/task/{pid}/children")
-        return [int(child) for child in children.read_text().split()]
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
-        # Workers left behind by a master that died first are in the same group.
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGKILL)
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")[-5000:]
+Gunicorn = Server  # a gunicorn master and its workers, as bench/harness.py starts them
 
 
 @contextlib.contextmanager
@@ -281,15 +213,19 @@ def gunicorns(
     workers: int = 2,
     env: dict[str, str] | None = None,
 ) -> Iterator[list[Gunicorn]]:
+    """``count`` gunicorns serving console.wsgi on the database, as `make run` serves it."""
     servers = [
-        Gunicorn(
-            env=database.env | (env or {}), log_path=tmp_path / f"gunicorn-{n}.log", workers=workers
+        gunicorn(
+            f"gunicorn-{n}",
+            "console.wsgi",
+            env=database.env | {"WEB_CONCURRENCY": str(workers)} | (env or {}),
+            log_path=tmp_path / f"gunicorn-{n}.log",
         )
         for n in range(count)
     ]
     try:
         for server in servers:
-            server.start()
+            server.start().wait_ready(timeout=START_TIMEOUT)
         yield servers
     finally:
         for server in servers:
@@ -299,96 +235,8 @@ def gunicorns(
 # -------------------------------------------------------------------------------- clients
 
 
-@dataclass
-class Response:
-    status: int
-    headers: dict[str, str]
-    set_cookies: list[str]
-    body: bytes
-
-    @property
-    def text(self) -> str:
-        return self.body.decode("utf-8", errors="replace")
-
-
-def http_request(
-    base_url: str,
-    method: str,
-    path: str,
-    *,
-    body: bytes | None = None,
-    headers: dict[str, str] | None = None,
-    timeout: float = REQUEST_TIMEOUT,
-) -> Response:
-    """One request on its own connection (gunicorn's sync workers close it anyway)."""
-    parts = urlsplit(base_url)
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
-    try:
-        connection.request(method, path, body=body, headers=headers or {})
-        raw = connection.getresponse()
-        return Response(
-            status=raw.status,
-            headers={k.lower(): v for k, v in raw.getheaders()},
-            set_cookies=raw.headers.get_all("Set-Cookie") or [],
-            body=raw.read(),
-        )
-    finally:
-        connection.close()
-
-
-class Browser:
-    """A console session as a browser holds it: cookies, and the CSRF token of its forms.
-    Safe to share between threads, as tabs of one browser share a session."""
-
-    def __init__(self, base_url: str) -> None:
-        self.base_url = base_url
-        self.cookies: dict[str, str] = {}
-        self.csrf_token = ""
-        self._lock = threading.Lock()
-
-    def request(
-        self,
-        method: str,
-        path: str,
-        form: dict[str, str] | None = None,
-        *,
-        base_url: str | None = None,
-    ) -> Response:
-        headers = {}
-        body = None
-        with self._lock:
-            if self.cookies:
-                headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        if form is not None:
-            body = urlencode({"csrfmiddlewaretoken": self.csrf_token, **form}).encode()
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        response = http_request(base_url or self.base_url, method, path, body=body, headers=headers)
-        with self._lock:
-            for header in response.set_cookies:
-                for name, morsel in SimpleCookie(header).items():
-                    self.cookies[name] = morsel.value
-            token = CSRF_FIELD.search(response.text)
-            if token:
-                self.csrf_token = token.group(1)
-        return response
-
-    def get(self, path: str, **kwargs: Any) -> Response:
-        return self.request("GET", path, **kwargs)
-
-    def post(self, path: str, form: dict[str, str] | None = None, **kwargs: Any) -> Response:
-        return self.request("POST", path, form or {}, **kwargs)
-
-    def sign_in(self, email: str, password: str = PASSWORD) -> "Browser":
-        self.get("/signin")
-        assert self.post("/signin", {"email": email}).status == 302
-        signed_in = self.post("/signin/password", {"password": password})
-        assert signed_in.status == 302, signed_in.text[:2000]
-        # The warning, once and for all ("Don't show me this message again").
-        self.get("/iam/security_credentials/warning")
-        passed = self.post("/iam/security_credentials/warning", {"dont_show_again": "on"})
-        assert passed.status == 302
-        assert self.get("/iam/security_credentials").status == 200  # a fresh CSRF token too
-        return self
+class Browser(harness.Browser):
+    """A console session (bench/harness.py) with the key actions the tests take."""
 
     def create_key(self, **kwargs: Any) -> Response:
         return self.post("/iam/security_credentials/access-keys/create", **kwargs)
@@ -451,15 +299,14 @@ def signed_api_request(
 ) -> tuple[bytes, dict[str, str]]:
     """A Query API request signed exactly as botocore signs it: (body, headers)."""
     version = "2011-06-15" if service == "sts" else "2010-05-08"
-    body = urlencode({"Version": version, **params})
-    request = AWSRequest(
-        method="POST",
-        url=url,
-        data=body,
-        headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"},
+    return signed_query(
+        url,
+        access_key_id=access_key_id,
+        secret=secret,
+        service=service,
+        params={"Version": version, **params},
+        region=region,
     )
-    SigV4Auth(Credentials(access_key_id, secret), service, region).add_auth(request)
-    return body.encode(), dict(request.headers.items())
 
 
 def api_call(
@@ -497,11 +344,11 @@ def new_account(database: Database, server: Gunicorn) -> Account:
     ((account_id,),) = database.query(
         "SELECT account_id FROM accounts_rootuser WHERE email = %s", [email]
     )
-    return Account(email=email, account_id=account_id, browser=Browser(server.url).sign_in(email))
+    browser = Browser(server.url).sign_in(email, PASSWORD)
+    return Account(email=email, account_id=account_id, browser=browser)
 
 
 def in_process_api_call(
-    client: Any,
     *,
     access_key_id: str,
     secret: str,
@@ -509,7 +356,9 @@ def in_process_api_call(
     service: str = "iam",
     params: dict[str, str] | None = None,
 ) -> Any:
-    """The same signed request, served in-process by Django's test client."""
+    """The same signed request, served in-process by console.wsgi.application."""
+    from tests.wsgi import WsgiClient  # imports the project's WSGI application
+
     body, headers = signed_api_request(
         url="http://testserver/api",
         access_key_id=access_key_id,
@@ -518,7 +367,7 @@ def in_process_api_call(
         service=service,
     )
     content_type = headers.pop("Content-Type")
-    return client.post(
+    return WsgiClient().post(
         "/api", body, content_type=content_type, headers={**headers, "Host": "testserver"}
     )
 

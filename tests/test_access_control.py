@@ -9,6 +9,7 @@ from accounts.models import MFADevice
 from keys.credential_report import credential_report_generate
 from keys.models import AccessKey
 from tests.factories import PASSWORD, make_access_key, make_totp_device
+from tests.wsgi import WsgiClient
 
 pytestmark = pytest.mark.django_db
 
@@ -101,6 +102,6 @@ def test_an_anonymous_visitor_is_sent_to_sign_in(anonymous_client, alice, method
 
 def test_the_api_refuses_an_anonymous_caller(anonymous_client):
     for url in ("/api", "/api/"):
-        response = anonymous_client.post(url, {"Action": "ListAccessKeys"}, with_csrf=False)
+        response = WsgiClient().post(url, {"Action": "ListAccessKeys"})
         assert response.status_code == 403
         assert b"<Code>MissingAuthenticationToken</Code>" in response.content

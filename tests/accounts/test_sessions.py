@@ -49,14 +49,14 @@ def test_the_backend_finds_active_users_only(alice):
     assert backend.get_user(alice.pk) is None
 
 
-def test_decoding_is_remembered_but_every_load_reads_the_row_and_gets_its_own_dict():
+def test_every_load_reads_the_row_and_gets_its_own_dict():
     session = SessionStore()
     session["things"] = ["a"]
     session.save()
     first = SessionStore(session.session_key).load()
     first["things"].append("changed in one request only")
     again = SessionStore(session.session_key)
-    assert again.load() == {"things": ["a"]}  # the remembered decoding was not touched
+    assert again.load() == {"things": ["a"]}  # one request's change stayed in it
     again["things"] = ["b"]
     again.save()
     assert SessionStore(session.session_key).load() == {"things": ["b"]}  # the row, read anew

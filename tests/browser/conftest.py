@@ -16,7 +16,7 @@ from django.conf import settings as django_settings  # noqa: E402
 from django.test import Client  # noqa: E402
 from playwright.sync_api import BrowserContext, Page  # noqa: E402
 
-from accounts.views import WARNING_PASSED  # noqa: E402
+from accounts.warning import WARNING_PASSED  # noqa: E402
 from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 

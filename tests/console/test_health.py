@@ -4,6 +4,8 @@ import pytest
 from django.db import OperationalError
 from django.test import Client
 
+from tests.wsgi import WsgiClient
+
 pytestmark = pytest.mark.django_db
 
 
@@ -46,8 +48,7 @@ def test_the_console_answers_a_plain_503_page_when_the_database_is_down(alice, d
 
 
 def test_the_api_answers_aws_service_unavailable_when_the_database_is_down(database_down):
-    client = Client(raise_request_exception=False)
-    response = client.post(
+    response = WsgiClient().post(
         "/api",
         {"Action": "GetCallerIdentity"},
         headers={

@@ -1,135 +1,127 @@
-"""Under gunicorn, /api goes through a lean handler; the console through the full stack."""
+"""console.wsgi.application: /api through the API application, the console through Django's."""
 
-import io
-import re
-from unittest import mock
+import logging
 
 import pytest
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
+from django.core.wsgi import get_wsgi_application
+from django.test import RequestFactory
 
-from console.wsgi import ApiHandler, application
+from keys.api_wsgi import ApiApplication
 from tests.factories import make_access_key
 from tests.servers import signed_api_request
+from tests.wsgi import WsgiClient
 
 pytestmark = pytest.mark.django_db
 BODY = b"Action=GetCallerIdentity&Version=2011-06-15"
+FORM = "application/x-www-form-urlencoded"
+# What SecurityMiddleware adds to every response, pages and API alike.
+SECURITY_HEADERS = ("X-Content-Type-Options", "Referrer-Policy", "Cross-Origin-Opener-Policy")
 
 
-def call(path: str, *, headers: dict[str, str], body: bytes = b"", method: str = "POST", app=None):  # type: ignore[no-untyped-def]
-    environ = {
-        "REQUEST_METHOD": method,
-        "PATH_INFO": path,
-        "QUERY_STRING": "",
-        "SERVER_NAME": "127.0.0.1",
-        "SERVER_PORT": "8000",
-        "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(body),
-        "CONTENT_LENGTH": str(len(body)),
-        "REMOTE_ADDR": "127.0.0.1",
-        "CONTENT_TYPE": headers.pop("Content-Type", ""),
-        **{"HTTP_" + name.upper().replace("-", "_"): value for name, value in headers.items()},
-    }
-    status, response_headers = [], []
-
-    def start_response(line, pairs, exc_info=None):  # type: ignore[no-untyped-def]
-        status.append(line)
-        response_headers.extend(pairs)
-
-    # As Django's test client does: the test's transaction holds the connection, so the
-    # handlers must not recycle it between requests.
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    try:
-        with mock.patch("keys.api_wsgi.close_old_connections", lambda: None):
-            content = b"".join((app or application)(environ, start_response))
-    finally:
-        request_started.connect(close_old_connections)
-        request_finished.connect(close_old_connections)
-    return status[0], dict(response_headers), content
-
-
-def _signed(new_key, action: str = "GetCallerIdentity", path: str = "/api"):  # type: ignore[no-untyped-def]
-    """(body, headers) of an STS call signed by botocore, as an SDK sends it."""
+def signed_identity_call(alice, path: str = "/api", host: str = "127.0.0.1:8000"):  # type: ignore[no-untyped-def]
+    """A GetCallerIdentity request signed by botocore for ``host``, through the application."""
+    new_key = make_access_key(alice)
     body, headers = signed_api_request(
-        url=f"http://127.0.0.1:8000{path}",
+        url=f"http://{host}{path}",
         access_key_id=new_key.access_key.access_key_id,
         secret=new_key.secret_access_key,
-        params={"Action": action},
+        params={"Action": "GetCallerIdentity"},
         service="sts",
     )
-    return body, {"Host": "127.0.0.1:8000", **headers}
+    content_type = headers.pop("Content-Type")
+    return WsgiClient().post(
+        path, body, content_type=content_type, headers={**headers, "Host": host}
+    )
 
 
 @pytest.mark.parametrize("path", ["/api", "/api/"])
-def test_the_api_answers_through_the_lean_handler(alice, path):
-    body, signed = _signed(make_access_key(alice), path=path)
-    status, headers, content = call(path, headers=signed, body=body)
-    assert status.startswith("200"), content
-    assert f"<Account>{alice.account_id}</Account>".encode() in content
-    assert "Set-Cookie" not in headers and "Content-Security-Policy" not in headers
-    assert headers["x-amzn-RequestId"] == headers["X-Request-ID"]
-    assert headers["Content-Length"] == str(len(content))
+def test_the_api_answers_without_the_consoles_middleware(alice, path):
+    response = signed_identity_call(alice, path)
+    assert response.status_code == 200, response.content
+    assert f"<Account>{alice.account_id}</Account>".encode() in response.content
+    assert not response.cookies and "Content-Security-Policy" not in response
+    assert response["x-amzn-RequestId"] == response["X-Request-ID"]
+    assert response["Content-Length"] == str(len(response.content))
+
+
+def test_the_api_carries_the_headers_django_adds_to_every_response(alice):
+    api = signed_identity_call(alice)
+    page = WsgiClient().get("/healthz", headers={"Host": "127.0.0.1:8000"})
+    for name in SECURITY_HEADERS:
+        assert api[name] == page[name], name
 
 
 def test_console_pages_keep_the_full_stack(db):
-    status, headers, _ = call("/signin", headers={}, method="GET")
-    assert status.startswith("200")
-    assert "Content-Security-Policy" in headers and "csrftoken" in headers.get("Set-Cookie", "")
+    response = WsgiClient().get("/signin", headers={"Host": "127.0.0.1:8000"})
+    assert response.status_code == 200
+    assert "Content-Security-Policy" in response and "csrftoken" in response.cookies
 
 
-def _same_but_ids(body: bytes) -> bytes:
-    return re.sub(rb"<RequestId>[^<]+</RequestId>", b"<RequestId/>", body)
+@pytest.mark.parametrize("host", ["evil.example", "127.0.0.1.evil.example:8000"])
+def test_a_disallowed_host_gets_djangos_400_even_when_signed_for_it(alice, host, caplog):
+    with caplog.at_level(logging.ERROR, logger="django.security.DisallowedHost"):
+        api = signed_identity_call(alice, host=host)
+    page = WsgiClient().get("/healthz", headers={"Host": host})
+    assert api.status_code == page.status_code == 400
+    assert api.content == page.content and b"<Account>" not in api.content
+    assert "Invalid HTTP_HOST header" in caplog.text
 
 
-@pytest.mark.parametrize(
-    ("method", "action", "unsigned_body"),
-    [
-        ("POST", "GetCallerIdentity", None),  # signed: 200
-        ("PUT", "GetCallerIdentity", None),  # 405 with Allow
-        ("POST", "Nope", None),  # signed, unknown action: 400
-        ("POST", None, BODY),  # unsigned: 403
-        ("POST", None, b"x" * 3_000_000),  # 413
-    ],
-)
-def test_the_lean_application_answers_as_the_django_view(alice, method, action, unsigned_body):
-    """Status, headers and body of the same request through the lean application and
-    through Django's handler with the API's middleware (RequestId, Security), which served
-    /api before: only the request IDs differ."""
-    if action is None:
-        body = unsigned_body
-        headers = {"Host": "127.0.0.1:8000", "Content-Type": "application/x-www-form-urlencoded"}
-    else:
-        body, headers = _signed(make_access_key(alice), action)
-    lean = call("/api", headers=dict(headers), body=body, method=method)
-    django = call("/api", headers=dict(headers), body=body, method=method, app=ApiHandler())
-    assert lean[0] == django[0]
-    assert _same_but_ids(lean[2]) == _same_but_ids(django[2])
-    ignored = {"x-amzn-RequestId", "X-Request-ID"}
-    assert {k: v for k, v in lean[1].items() if k not in ignored} == {
-        k: v for k, v in django[1].items() if k not in ignored
-    }
+def test_a_host_in_allowed_hosts_is_served(alice, settings):
+    settings.ALLOWED_HOSTS = [".example.com"]
+    assert signed_identity_call(alice, host="api.example.com").status_code == 200
+    assert signed_identity_call(alice, host="example.org").status_code == 400
 
 
 def test_https_redirects_are_left_to_django(db, settings):
     settings.SECURE_SSL_REDIRECT = True
     settings.SECURE_REDIRECT_EXEMPT = []
-    from keys.api_wsgi import ApiApplication
-
     # Built after the settings change, as a server started with them builds it.
-    lean = ApiApplication(fallback=ApiHandler())
-    status, headers, _ = call("/api", headers={"Host": "127.0.0.1:8000"}, body=BODY, app=lean)
-    assert status.startswith("301") and headers["Location"] == "https://127.0.0.1:8000/api"
+    application = ApiApplication(fallback=get_wsgi_application())
+    request = RequestFactory().post(
+        "/api", BODY, content_type=FORM, headers={"Host": "127.0.0.1:8000"}
+    )
+    response = WsgiClient().send(request, app=application)
+    assert response.status_code == 301
+    assert response["Location"] == "https://127.0.0.1:8000/api"
 
 
 def test_hsts_on_secure_requests(alice, settings):
     settings.SECURE_HSTS_SECONDS = 3600
     settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    from keys.api_wsgi import ApiApplication
+    application = ApiApplication(fallback=get_wsgi_application())
+    new_key = make_access_key(alice)
+    body, headers = signed_api_request(
+        url="http://127.0.0.1:8000/api",
+        access_key_id=new_key.access_key.access_key_id,
+        secret=new_key.secret_access_key,
+        params={"Action": "GetCallerIdentity"},
+        service="sts",
+    )
+    content_type = headers.pop("Content-Type")
+    request = RequestFactory().post(
+        "/api",
+        body,
+        content_type=content_type,
+        headers={**headers, "Host": "127.0.0.1:8000", "X-Forwarded-Proto": "https"},
+    )
+    response = WsgiClient().send(request, app=application)
+    assert response.status_code == 200, response.content
+    assert response["Strict-Transport-Security"] == "max-age=3600"
 
-    lean = ApiApplication(fallback=ApiHandler())
-    body, signed = _signed(make_access_key(alice))
-    environ_headers = {"X-Forwarded-Proto": "https", **signed}
-    status, headers, _ = call("/api", headers=environ_headers, body=body, app=lean)
-    assert status.startswith("200")
-    assert headers["Strict-Transport-Security"] == "max-age=3600"
+
+@pytest.mark.parametrize(
+    ("headers", "use_forwarded_host", "status"),
+    [
+        ({}, False, 403),  # no Host: SERVER_NAME (testserver), as Django reads it
+        ({"X-Forwarded-Host": "evil.example"}, False, 403),  # not believed
+        ({"X-Forwarded-Host": "evil.example"}, True, 400),
+        ({"X-Forwarded-Host": "testserver"}, True, 403),
+    ],
+)
+def test_the_host_is_read_as_django_reads_it(db, settings, headers, use_forwarded_host, status):
+    settings.USE_X_FORWARDED_HOST = use_forwarded_host
+    response = WsgiClient().post("/api", BODY, content_type=FORM, headers=headers)
+    assert response.status_code == status, response.content
+    if status == 403:  # answered by the API: an unsigned request
+        assert b"<Code>MissingAuthenticationToken</Code>" in response.content

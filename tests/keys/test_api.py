@@ -1,9 +1,10 @@
-"""The AWS Query API at /api, through Django's test client, signed by botocore's own signers.
+"""The AWS Query API at /api, through console.wsgi.application, signed by botocore's signers.
 
 Each request is built as botocore builds it (an AWSRequest signed with SigV4Auth or
-SigV4QueryAuth), then sent through the test client, so the server sees exactly the bytes an
-SDK would send. The signing clock is botocore's (``botocore.auth.get_current_datetime``),
-frozen where a test needs a request from the past or the future.
+SigV4QueryAuth), then sent through the application gunicorn serves (tests/wsgi.py), so the
+server sees exactly the bytes an SDK would send. The signing clock is botocore's
+(``botocore.auth.get_current_datetime``), frozen where a test needs a request from
+the past or the future.
 """
 
 import logging
@@ -22,7 +23,6 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.utils import percent_encode_sequence
 from django.db import OperationalError, connection
-from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -31,6 +31,7 @@ from keys import api
 from keys.models import AccessKey
 from keys.services import access_key_deactivate, access_key_delete
 from tests.factories import make_access_key
+from tests.wsgi import WsgiClient
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +52,7 @@ MISMATCH = (
 
 
 def send(
-    client: Client,
+    client: WsgiClient,
     *,
     key_id: str,
     secret: str,
@@ -106,7 +107,7 @@ def send(
     )
 
 
-def call(client: Client, new_key, action: str, *, secret: str | None = None, **params: str):  # type: ignore[no-untyped-def]
+def call(client: WsgiClient, new_key, action: str, *, secret: str | None = None, **params: str):  # type: ignore[no-untyped-def]
     """One signed call as the key's owner: STS actions go to sts, the others to iam."""
     sts = action in ("GetCallerIdentity", "GetAccessKeyInfo")
     return send(
@@ -174,8 +175,8 @@ def mallory_key(mallory):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def client() -> Client:
-    return Client()
+def client() -> WsgiClient:
+    return WsgiClient()
 
 
 def reload(new_key) -> AccessKey:  # type: ignore[no-untyped-def]
@@ -217,8 +218,13 @@ def test_the_api_never_touches_the_session(client, alice_client, alice_key):
     assert not response.cookies
     assert "Cookie" not in response.get("Vary", "")
     # A signed-in browser session authenticates nothing here.
-    unsigned = alice_client.generic(
-        "POST", "/api/", f"Action=GetCallerIdentity&Version={STS_VERSION}", content_type=FORM
+    cookies = "; ".join(f"{name}={morsel.value}" for name, morsel in alice_client.cookies.items())
+    unsigned = client.generic(
+        "POST",
+        "/api/",
+        f"Action=GetCallerIdentity&Version={STS_VERSION}",
+        content_type=FORM,
+        headers={"Cookie": cookies},
     )
     assert_error(unsigned, 403, "MissingAuthenticationToken", ns=STS_NS)
     assert not unsigned.cookies

@@ -1,5 +1,5 @@
 """The credential report: AWS's CSV, its life (reused for four hours, then expired), and the
-IAM API's GenerateCredentialReport and GetCredentialReport through Django's test client,
+IAM API's GenerateCredentialReport and GetCredentialReport through console.wsgi.application,
 signed as botocore signs."""
 
 import base64
@@ -29,8 +29,15 @@ from keys.exceptions import (
 from keys.services import access_key_deactivate, access_key_delete
 from tests.factories import PASSWORD, make_access_key
 from tests.keys.test_api import assert_error, assert_success, call, find, send, text
+from tests.wsgi import WsgiClient
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def client() -> WsgiClient:
+    return WsgiClient()  # the API through console.wsgi.application, as gunicorn serves it
+
 
 # AWS's columns in AWS's order, as the IAM User Guide lists them ("Understanding the report
 # format"): written out here, not derived from the code under test.

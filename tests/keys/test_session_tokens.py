@@ -19,7 +19,7 @@ from botocore.utils import percent_encode_sequence
 from cryptography.fernet import Fernet
 from django.conf import settings as django_settings
 from django.db import connection
-from django.test import Client, override_settings
+from django.test import override_settings
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -44,6 +44,7 @@ from tests.keys.test_api import (
     text,
 )
 from tests.keys.test_sigv4 import CLASSIC, MODERN, SECRET, VECTOR_TIME, ClassicCase, ModernCase
+from tests.wsgi import WsgiClient
 
 pytestmark = pytest.mark.django_db
 
@@ -74,8 +75,8 @@ def clock(monkeypatch) -> ServerClock:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def client() -> Client:
-    return Client()
+def client() -> WsgiClient:
+    return WsgiClient()  # through console.wsgi.application, as gunicorn serves /api
 
 
 @pytest.fixture

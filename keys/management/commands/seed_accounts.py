@@ -23,8 +23,7 @@ from django.utils import timezone
 from accounts.models import ACCOUNT_ID_DIGITS
 from keys.crypto import encrypt_secret
 from keys.ids import generate_access_key_id, generate_secret_access_key
-from keys.models import AccessKey
-from keys.services import SLOTS
+from keys.models import SLOTS, AccessKey
 
 FILLER_EMAIL_DOMAIN = "filler.invalid"  # a reserved TLD: never anyone's real address
 ACCOUNT_FIELDS = [

@@ -1,0 +1,28 @@
+"""The Password and MFA sections of Your Security Credentials: what keys/views.py's page
+shows beside the access keys."""
+
+from django.http import HttpRequest
+
+from .mfa import serial_number
+from .mfa.passkeys import rp_id
+from .mfa.services import MFA_DEVICE_LIMIT, MFADeviceLimitExceeded
+from .models import MFADevice
+from .password import RULES, ChangePasswordForm
+
+
+def security_credentials_sections(request: HttpRequest) -> dict[str, object]:
+    """What the Password and MFA sections of Your Security Credentials show; a view that
+    answers one of them overrides its part (a form with errors, a device to remove)."""
+    devices = list(MFADevice.objects.for_owner(request.user).select_related("owner"))
+    return {
+        "password_form": ChangePasswordForm(user=request.user),
+        "password_rules": RULES,
+        "mfa_serial": serial_number,
+        "mfa_devices": devices,
+        "mfa_device_limit": MFA_DEVICE_LIMIT,
+        "at_mfa_limit": len(devices) >= MFA_DEVICE_LIMIT,
+        "mfa_limit_message": str(MFADeviceLimitExceeded()),
+        "passkeys_available": rp_id(request) is not None,
+        "removing_device": None,
+        "open_section": request.GET.get("expanded"),
+    }
