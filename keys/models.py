@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from .credential_report import CredentialReport  # noqa: F401  (registers it with this app)
 from .crypto import decrypt_secret
+from .mfa_attempts import MfaCodeAttempts  # noqa: F401  (registers it with this app)
 
 ROTATION_DAYS = 90
 
