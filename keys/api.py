@@ -53,7 +53,7 @@ from .exceptions import (
     ExpiredSessionToken,
     InvalidSessionToken,
     KeyLimitExceeded,
-    MfaNotValidated,
+    MfaFailed,
     SessionActionRefused,
 )
 from .ids import (
@@ -135,7 +135,7 @@ def _aws_error(error: Exception) -> ApiError:
         return ApiError("InvalidClientTokenId", str(error), status=403)
     if isinstance(error, ExpiredSessionToken):
         return ApiError("ExpiredToken", str(error), status=403)
-    if isinstance(error, (SessionActionRefused, MfaNotValidated)):
+    if isinstance(error, (SessionActionRefused, MfaFailed)):
         return ApiError("AccessDenied", str(error), status=403)
     raise TypeError(f"Not an API error: {type(error).__name__}")
 
@@ -156,7 +156,7 @@ _ANSWERED = (
     InvalidSessionToken,
     ExpiredSessionToken,
     SessionActionRefused,
-    MfaNotValidated,
+    MfaFailed,
 )
 
 
@@ -736,14 +736,15 @@ def get_session_token(caller: Caller, params: dict[str, str]) -> Fields:
     )
     token_code = check.string("TokenCode", min_length=6, max_length=6, pattern=r"[\d]*")
     check.check()
+    now = timezone.now()
     mfa_authenticated = mfa_check(
-        owner=caller.owner, serial_number=serial_number, token_code=token_code
+        owner=caller.owner, serial_number=serial_number, token_code=token_code, now=now
     )
     new_session = session_token_create(
         access_key=caller.access_key,
         duration_seconds=ROOT_MAX_DURATION_SECONDS if duration is None else duration,
         mfa_authenticated=mfa_authenticated,
-        now=timezone.now(),
+        now=now,
         context=caller.context,
     )
     session = new_session.session

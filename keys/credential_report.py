@@ -22,7 +22,10 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
+
+from accounts.models import MFADevice
 
 from .exceptions import (
     CredentialReportExpired,
@@ -116,14 +119,16 @@ def timestamp(moment: datetime) -> str:
     return moment.astimezone(UTC).replace(microsecond=0).isoformat()
 
 
-def _mfa_active(owner: AbstractBaseUser) -> bool:
-    return False  # issue 19 wires this to owner.mfa_devices
-
-
 def _report_subject(owner_pk: object) -> AbstractBaseUser:
     """The root user as the report sees it, read fresh, with its keys: two queries. Whatever
-    else a column needs goes onto this one query (an annotation, an Exists)."""
-    return get_user_model().objects.prefetch_related("access_keys").get(pk=owner_pk)
+    else a column needs goes onto this one query: ``mfa_active`` is whether any MFA device
+    exists (AWS counts an authenticator app and a passkey alike)."""
+    return (
+        get_user_model()
+        .objects.annotate(mfa_active=Exists(MFADevice.objects.filter(owner=OuterRef("pk"))))
+        .prefetch_related("access_keys")
+        .get(pk=owner_pk)
+    )
 
 
 def _root_row(owner: AbstractBaseUser) -> dict[str, str]:
@@ -136,7 +141,7 @@ def _root_row(owner: AbstractBaseUser) -> dict[str, str]:
         "password_last_used": timestamp(last_sign_in) if last_sign_in else NO_INFORMATION,
         "password_last_changed": NOT_SUPPORTED,
         "password_next_rotation": NOT_SUPPORTED,
-        "mfa_active": _bool(_mfa_active(owner)),
+        "mfa_active": _bool(owner.mfa_active),
         # The root user has no X.509 signing certificates here.
         "cert_1_active": "false",
         "cert_1_last_rotated": NOT_APPLICABLE,

@@ -74,12 +74,37 @@ class SessionActionRefused(SessionError):
         self.action = action
 
 
-class MfaNotValidated(SessionError):
-    """GetSessionToken's SerialNumber and TokenCode did not pass."""
+class MfaFailed(SessionError):
+    """GetSessionToken's SerialNumber and TokenCode did not pass: AccessDenied, in AWS's words."""
+
+
+class MfaNotValidated(MfaFailed):
+    """No authenticator app of this user has that serial number (or only one of the two
+    parameters came): there is no device to check the code against."""
 
     def __init__(self) -> None:
-        # AWS's wording, two spaces and all, for a code it cannot check against the device.
+        # AWS's wording, two spaces and all.
         super().__init__(
             "MultiFactorAuthentication failed, unable to validate MFA code.  "
             "Please verify your MFA serial number is valid and associated with this user."
         )
+
+
+class MfaCodeInvalid(MfaFailed):
+    """The device is the user's, the code is not one of its fresh codes (wrong or replayed)."""
+
+    def __init__(self) -> None:
+        # AWS's wording, trailing space and all.
+        super().__init__("MultiFactorAuthentication failed with invalid MFA one time pass code. ")
+
+
+class MfaAttemptsExceeded(MfaFailed):
+    """Too many wrong codes for this account lately (keys/mfa_attempts.py); AWS documents no
+    such limit, so the words are ours."""
+
+    def __init__(self, until: str) -> None:
+        super().__init__(
+            "MultiFactorAuthentication failed: too many invalid MFA one time pass codes. "
+            f"Try again after {until}."
+        )
+        self.until = until

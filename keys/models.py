@@ -10,6 +10,7 @@ from django.utils import timezone
 from .credential_report import CredentialReport  # noqa: F401  (registers it with this app)
 from .crypto import decrypt_secret
 from .exceptions import AccessKeyNotFound
+from .mfa_attempts import MfaCodeAttempts  # noqa: F401  (registers it with this app)
 
 ROTATION_DAYS = 90
 # The two-key rule, defined here only: the slots and their CHECK constraint, the services'

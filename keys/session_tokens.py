@@ -28,11 +28,15 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 
 from accounts.events import Action, EventContext, event_record
+from accounts.mfa import MFADevice, verify_totp_code
+from accounts.mfa import serial_number as mfa_serial_number
+from accounts.models import RootUser
 
 from .crypto import InvalidToken, MaskedSecret, seal, unseal
 from .exceptions import (
     ExpiredSessionToken,
     InvalidSessionToken,
+    MfaCodeInvalid,
     MfaNotValidated,
     SessionActionRefused,
 )
@@ -43,6 +47,7 @@ from .ids import (
     generate_access_key_id,
     generate_secret_access_key,
 )
+from .mfa_attempts import mfa_attempt_begin, mfa_attempt_succeeded
 from .models import AccessKey
 
 # DurationSeconds: what the request shape allows (botocore's durationSecondsType, an IAM
@@ -183,19 +188,36 @@ def session_check_action(session: Session, *, service: str, action: str) -> None
         raise SessionActionRefused(action)
 
 
-def mfa_check(*, owner: object, serial_number: str | None, token_code: str | None) -> bool:
+def mfa_check(
+    *, owner: RootUser, serial_number: str | None, token_code: str | None, now: datetime
+) -> bool:
     """Whether GetSessionToken's MFA parameters pass: False when none were given, True when
-    both were and the code is right, MfaNotValidated otherwise (one given without the
-    other included: there is nothing to check it against)."""
+    both were and the code is right; else MfaNotValidated (one given without the other:
+    there is nothing to check it against), MfaCodeInvalid or MfaAttemptsExceeded."""
     if serial_number is None and token_code is None:
         return False
     if serial_number is None or token_code is None:
         raise MfaNotValidated
-    if not _verify_mfa(owner, serial_number, token_code):
-        raise MfaNotValidated
+    _verify_mfa(owner, serial_number, token_code, now=now)
     return True
 
 
-def _verify_mfa(owner: object, serial_number: str, token_code: str) -> bool:
-    # issue 19 wires this to accounts.mfa.verify_totp_code
-    return False
+def _verify_mfa(owner: RootUser, serial_number: str, token_code: str, *, now: datetime) -> None:
+    """The sign-in's TOTP rules (single use, ±1 step: accounts.mfa.verify_totp_code) for
+    one of the owner's authenticator apps, and keys/mfa_attempts.py's limit on wrong codes.
+    A passkey is no device here: AWS takes only TOTP devices' codes for GetSessionToken."""
+    apps = MFADevice.objects.for_owner(owner).totp()
+    # Serial numbers are public (ListMFADevices): a plain comparison.
+    if not any(mfa_serial_number(_owned_by(app, owner)) == serial_number for app in apps):
+        raise MfaNotValidated  # another account's device, a passkey, or none at all
+    mfa_attempt_begin(owner_pk=owner.pk, now=now)
+    if not verify_totp_code(
+        owner=owner, code=token_code, serial_number=serial_number, now=now.timestamp()
+    ):
+        raise MfaCodeInvalid  # wrong, or already used (sign-in or an earlier session)
+    mfa_attempt_succeeded(owner_pk=owner.pk)
+
+
+def _owned_by(device: MFADevice, owner: RootUser) -> MFADevice:
+    device.owner = owner  # the serial number reads the account ID: no query per device
+    return device

@@ -104,6 +104,7 @@ def verify_totp_code(
         return False
     steps = _window(now)
     for device in MFADevice.objects.for_owner(owner).totp():
+        device.owner = owner  # serial_of reads the account ID: no query per device
         if serial_number is not None and not hmac.compare_digest(serial_of(device), serial_number):
             continue
         secret = decrypt_secret(device.secret_ciphertext)

@@ -9,10 +9,13 @@ import json
 import subprocess
 from pathlib import Path
 
+import pyotp
 import pytest
 
+from accounts.mfa import serial_number
 from keys.keyfiles import cli_profile_name
 from keys.models import AccessKey
+from tests.factories import make_totp_device
 
 AWS_CLI = "/usr/bin/aws"
 
@@ -221,8 +224,43 @@ def test_get_session_token_with_a_code_that_cannot_be_validated_is_denied(aws, r
     assert "MultiFactorAuthentication failed, unable to validate MFA code." in refused.stderr
 
 
+def test_get_session_token_with_an_mfa_code_gives_credentials_that_may_call_iam(
+    aws, root, root_key
+):
+    device, secret = make_totp_device(root, name="phone")
+    serial = serial_number(device)
+    code = pyotp.TOTP(secret).now()
+    long_term = (root_key.access_key.access_key_id, root_key.secret_access_key)
+    temporary = aws.json(
+        "sts",
+        "get-session-token",
+        "--serial-number",
+        serial,
+        "--token-code",
+        code,
+        credentials=long_term,
+    )["Credentials"]
+    session = (temporary["AccessKeyId"], temporary["SecretAccessKey"], temporary["SessionToken"])
+    listed = aws.json("iam", "list-access-keys", credentials=session)["AccessKeyMetadata"]
+    assert [k["AccessKeyId"] for k in listed] == [root_key.access_key.access_key_id]
+
+    replayed = aws.run(
+        "sts",
+        "get-session-token",
+        "--serial-number",
+        serial,
+        "--token-code",
+        code,
+        credentials=long_term,
+    )
+    assert replayed.returncode == 254
+    assert "(AccessDenied)" in replayed.stderr
+    assert "MultiFactorAuthentication failed with invalid MFA one time pass code." in (
+        replayed.stderr
+    )
+
+
 def test_list_mfa_devices_and_get_account_summary(aws, root, root_key):
-    from tests.factories import make_totp_device
 
     credentials = (root_key.access_key.access_key_id, root_key.secret_access_key)
     assert aws.json("iam", "list-mfa-devices", credentials=credentials)["MFADevices"] == []

@@ -1,5 +1,7 @@
 """boto3, unmodified, against the live server's /api: every action, every error, the clock."""
 
+import csv
+import io
 import re
 import urllib.error
 import urllib.request
@@ -7,17 +9,23 @@ import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 
 import boto3
+import pyotp
 import pytest
 from botocore import UNSIGNED
 from botocore.config import Config
 from botocore.exceptions import ClientError
+from django.db.models import F
 
+from accounts.mfa import serial_number
+from keys.credential_report import REPORT_LIFETIME, CredentialReport
+from keys.exceptions import MfaCodeInvalid, MfaNotValidated
 from keys.models import AccessKey
 from keys.services import access_key_activate
-from keys.session_tokens import session_token_create
-from tests.factories import make_access_key
+from tests.factories import make_access_key, make_totp_device
 
 STS_NS = "{https://sts.amazonaws.com/doc/2011-06-15/}"
+MFA_CODE_INVALID = str(MfaCodeInvalid())
+MFA_NOT_VALIDATED = str(MfaNotValidated())
 
 
 def error_of(excinfo: pytest.ExceptionInfo[ClientError]) -> tuple[str, int, str]:
@@ -360,21 +368,35 @@ def test_a_presigned_url_with_temporary_credentials(sts, aws_client, root):
     assert arn == f"arn:aws:iam::{root.account_id}:root"
 
 
-def test_a_session_made_with_mfa_may_call_iam(aws_client, root, root_key):
-    made = session_token_create(
-        access_key=root_key.access_key,
-        duration_seconds=900,
-        mfa_authenticated=True,
-        now=datetime.now(UTC),
-    )
-    session_iam = aws_client(
-        "iam",
-        made.session.access_key_id,
-        made.session.secret_access_key,
-        made.session_token,
-    )
-    listed = session_iam.list_access_keys()["AccessKeyMetadata"]
+def test_a_session_made_with_an_mfa_code_may_call_iam(
+    aws_client, sts, root, root_key, outsider_key
+):
+    device, secret = make_totp_device(root, name="phone")
+    serial = serial_number(device)
+    code = pyotp.TOTP(secret).now()
+    temporary = sts.get_session_token(SerialNumber=serial, TokenCode=code)["Credentials"]
+    session = (temporary["AccessKeyId"], temporary["SecretAccessKey"], temporary["SessionToken"])
+    listed = aws_client("iam", *session).list_access_keys()["AccessKeyMetadata"]
     assert [k["AccessKeyId"] for k in listed] == [root_key.access_key.access_key_id]
+
+    # Without MFA the same kind of session is refused by IAM.
+    plain = sts.get_session_token()["Credentials"]
+    without = (plain["AccessKeyId"], plain["SecretAccessKey"], plain["SessionToken"])
+    with pytest.raises(ClientError) as excinfo:
+        aws_client("iam", *without).list_access_keys()
+    assert error_of(excinfo)[:2] == ("InvalidClientTokenId", 403)
+
+    # The same code again, a wrong code, another account's device.
+    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+    their_serial = serial_number(make_totp_device(outsider_key.access_key.owner)[0])
+    for params, message in (
+        ({"SerialNumber": serial, "TokenCode": code}, MFA_CODE_INVALID),
+        ({"SerialNumber": serial, "TokenCode": wrong}, MFA_CODE_INVALID),
+        ({"SerialNumber": their_serial, "TokenCode": code}, MFA_NOT_VALIDATED),
+    ):
+        with pytest.raises(ClientError) as excinfo:
+            sts.get_session_token(**params)
+        assert error_of(excinfo) == ("AccessDenied", 403, message)
 
 
 def test_a_wrong_mfa_code_is_denied(sts, root):
@@ -382,14 +404,11 @@ def test_a_wrong_mfa_code_is_denied(sts, root):
         sts.get_session_token(
             SerialNumber=f"arn:aws:iam::{root.account_id}:mfa/phone", TokenCode="123456"
         )
-    code, status, message = error_of(excinfo)
-    assert (code, status) == ("AccessDenied", 403)
-    assert message.startswith("MultiFactorAuthentication failed, unable to validate MFA code.")
+    assert error_of(excinfo) == ("AccessDenied", 403, MFA_NOT_VALIDATED)
 
 
 def test_list_mfa_devices_and_account_summary_reflect_the_devices(iam, root, outsider_key):
     from accounts.mfa.services import mfa_device_create_passkey, mfa_device_remove
-    from tests.factories import make_totp_device
 
     assert iam.list_mfa_devices()["MFADevices"] == []
     make_totp_device(outsider_key.access_key.owner, name="not-ours")
@@ -416,7 +435,24 @@ def test_list_mfa_devices_and_account_summary_reflect_the_devices(iam, root, out
     with pytest.raises(ClientError) as excinfo:
         iam.list_mfa_devices(UserName="someone")
     assert error_of(excinfo)[:2] == ("NoSuchEntity", 404)
+    assert _report_mfa_active(iam) == "true"
+    mfa_device_remove(device=app)  # the passkey alone: still MFA, as AWS counts it
+    summary = iam.get_account_summary()["SummaryMap"]
+    assert (summary["AccountMFAEnabled"], summary["MFADevices"]) == (1, 1)
+    assert len(iam.list_mfa_devices()["MFADevices"]) == 1
+    assert _report_mfa_active(iam) == "true"
     for device in root.mfa_devices.all():
         mfa_device_remove(device=device)
     assert iam.get_account_summary()["SummaryMap"]["AccountMFAEnabled"] == 0
     assert iam.list_mfa_devices()["MFADevices"] == []
+    assert _report_mfa_active(iam) == "false"
+
+
+def _report_mfa_active(iam) -> str:  # type: ignore[no-untyped-def]
+    """The credential report's mfa_active, from a report made now (an older one is reused
+    for four hours, as at AWS, so the previous one is moved out of its life first)."""
+    CredentialReport.objects.update(generated_at=F("generated_at") - REPORT_LIFETIME)
+    states = [iam.generate_credential_report()["State"] for _ in range(2)]
+    assert states == ["STARTED", "COMPLETE"]
+    content = iam.get_credential_report()["Content"].decode()
+    return next(csv.DictReader(io.StringIO(content)))["mfa_active"]

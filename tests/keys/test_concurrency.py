@@ -16,10 +16,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyotp
 import pytest
 from pytest_django.fixtures import Settings
 
+from accounts.mfa import totp
 from keys.crypto import decrypt_secret
+from keys.exceptions import MfaCodeInvalid
+from keys.mfa_attempts import MAX_FAILURES
 from tests.servers import (
     Account,
     Database,
@@ -28,6 +32,7 @@ from tests.servers import (
     created_key_id,
     gunicorns,
     is_console_limit,
+    manage,
     new_account,
     xml_code,
 )
@@ -254,3 +259,53 @@ def test_concurrent_report_requests_across_servers_make_one_report(
             "/iam/credential_report/download", base_url=cluster.server(n).url
         )
         assert download.status == 200 and download.text == content
+
+
+MFA_GUESSES = 16
+
+
+def test_concurrent_wrong_mfa_codes_across_servers_get_the_limit_and_no_more(
+    cluster: Cluster, encryption_keys: None
+) -> None:
+    """GetSessionToken counts each MFA attempt before checking its code, in the database:
+    wrong codes sent together to every server are checked MAX_FAILURES times in all."""
+    account = new_account(cluster.database, cluster.server(0))
+    access_key_id, secret = account.browser.create_key_with_secret()
+    seed = totp.new_secret()
+    # An authenticator app assigned by the service the wizard calls, on the servers' database.
+    manage(
+        cluster.database,
+        "shell",
+        "-c",
+        "import sys\n"
+        "from accounts.mfa.services import mfa_device_create_totp\n"
+        "from accounts.models import RootUser\n"
+        "account_id, seed = sys.stdin.read().split()\n"
+        "owner = RootUser.objects.get(account_id=account_id)\n"
+        "mfa_device_create_totp(owner=owner, name='phone', secret=seed, last_used_step=0)\n",
+        stdin=f"{account.account_id} {seed}\n",
+    )
+    wrong = f"{(int(pyotp.TOTP(seed).now()) + 1) % 1_000_000:06d}"
+    params = {"SerialNumber": f"arn:aws:iam::{account.account_id}:mfa/phone", "TokenCode": wrong}
+    start = threading.Barrier(MFA_GUESSES, timeout=30)
+
+    def guess(n: int) -> str:
+        start.wait()
+        response = api_call(
+            cluster.server(n).url,
+            access_key_id=access_key_id,
+            secret=secret,
+            action="GetSessionToken",
+            service="sts",
+            params=params,
+        )
+        message = re.search(r"<Message>([^<]*)</Message>", response.text)
+        return f"{response.status} {message.group(1) if message else response.text[:300]}"
+
+    with ThreadPoolExecutor(max_workers=MFA_GUESSES) as pool:
+        answers = list(pool.map(guess, range(MFA_GUESSES), timeout=120))
+
+    checked = [a for a in answers if a == f"403 {MfaCodeInvalid()}"]
+    refused = [a for a in answers if a.startswith("403 MultiFactorAuthentication failed: too many")]
+    assert len(checked) == MAX_FAILURES, answers
+    assert len(refused) == MFA_GUESSES - MAX_FAILURES, answers

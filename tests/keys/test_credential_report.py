@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.contrib.auth import get_user_model
 
+from accounts.mfa.services import mfa_device_create_passkey, mfa_device_remove
 from keys import credential_report as report_module
 from keys.credential_report import (
     GENERATION_TIMEOUT,
@@ -27,7 +28,7 @@ from keys.exceptions import (
     CredentialReportNotPresent,
 )
 from keys.services import access_key_deactivate, access_key_delete
-from tests.factories import PASSWORD, make_access_key
+from tests.factories import PASSWORD, make_access_key, make_totp_device
 from tests.keys.test_api import assert_error, assert_success, call, find, send, text
 from tests.wsgi import WsgiClient
 
@@ -218,20 +219,29 @@ def test_delete_puts_its_slot_back_to_false_and_na(client, alice):
     assert slot(row, 2)["last_rotated"] == aws_time(second.access_key.created_at)
 
 
-def test_mfa_active_is_read_through_the_one_mfa_check(alice, monkeypatch):
-    # MFA devices arrive with issue 19, which wires _mfa_active to them; until then this
-    # proves the check's answer lands in mfa_active and nowhere else.
+def test_mfa_active_is_true_while_any_mfa_device_exists(alice, mallory):
+    """AWS counts every MFA device: an authenticator app, a passkey. Another account's
+    devices count for nothing here."""
+    make_totp_device(mallory)
     assert root_row(alice)["mfa_active"] == "false"
-    monkeypatch.setattr(report_module, "_mfa_active", lambda owner: owner.pk == alice.pk)
+    app, _ = make_totp_device(alice)
     row = root_row(alice)
     assert row["mfa_active"] == "true"
     assert [name for name, value in row.items() if value == "true"] == ["mfa_active"]
+    passkey = mfa_device_create_passkey(
+        owner=alice, name="key", credential_id="Y3JlZA", public_key=b"k", sign_count=0
+    )
+    mfa_device_remove(device=app)
+    assert root_row(alice)["mfa_active"] == "true"  # the passkey alone
+    mfa_device_remove(device=passkey)
+    assert root_row(alice)["mfa_active"] == "false"
 
 
 def test_building_the_report_takes_two_queries(alice, django_assert_num_queries):
     make_access_key(alice)
     make_access_key(alice)
-    with django_assert_num_queries(2):  # the root user, then its keys
+    make_totp_device(alice)
+    with django_assert_num_queries(2):  # the root user (and whether it has MFA), then its keys
         credential_report_csv(owner=alice)
 
 

@@ -1,8 +1,7 @@
 """Temporary credentials: STS GetSessionToken and requests signed with what it answers.
 
-Through the API as an SDK meets it (botocore's signers, the test client), except where a
-test needs a session that only the service function can make yet (one made with MFA, until
-issue 19's devices exist).
+Through the API as an SDK meets it (botocore's signers, the test client); MFA codes from
+authenticator apps assigned through the service, computed with pyotp.
 """
 
 import logging
@@ -11,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from unittest import mock
 from urllib.parse import urlsplit
 
+import pyotp
 import pytest
 from botocore.auth import SigV4Auth, SigV4QueryAuth
 from botocore.awsrequest import AWSRequest
@@ -23,14 +23,20 @@ from django.test import override_settings
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from accounts.mfa import serial_number
+from accounts.mfa.services import mfa_device_create_passkey
+from accounts.mfa.totp import STEP_SECONDS
 from accounts.models import Event
 from keys import api, session_tokens
 from keys.crypto import seal
-from keys.exceptions import ExpiredSessionToken, InvalidSessionToken
+from keys.exceptions import ExpiredSessionToken, InvalidSessionToken, MfaAttemptsExceeded
 from keys.ids import account_id_from_access_key_id
+from keys.mfa_attempts import MAX_FAILURES, WINDOW, MfaCodeAttempts
 from keys.models import AccessKey
 from keys.services import access_key_activate, access_key_deactivate, access_key_delete
-from tests.factories import make_access_key
+from tests.accounts.test_views import sign_in
+from tests.conftest import CsrfClient
+from tests.factories import PASSWORD, make_access_key, make_totp_device
 from tests.keys.test_api import (
     FORM,
     IAM_NS,
@@ -54,6 +60,7 @@ MFA_FAILED = (
     "MultiFactorAuthentication failed, unable to validate MFA code.  "
     "Please verify your MFA serial number is valid and associated with this user."
 )
+MFA_CODE_INVALID = "MultiFactorAuthentication failed with invalid MFA one time pass code. "
 ASIA = re.compile(r"ASIA[A-Z2-7]{16}")
 
 
@@ -301,9 +308,189 @@ def test_an_mfa_code_that_cannot_be_validated_is_access_denied(client, alice, al
     assert not Event.objects.filter(action=Event.Action.GET_SESSION_TOKEN).exists()
 
 
-def test_the_mfa_check_is_one_function_that_refuses_every_code_for_now(alice):
-    # issue 19 wires session_tokens._verify_mfa to accounts.mfa.verify_totp_code.
-    assert session_tokens._verify_mfa(alice, "arn:aws:iam::1:mfa/phone", "123456") is False
+# ------------------------------------------------------------------------------ MFA
+
+
+def code_at(secret: str, moment: datetime, steps: int = 0) -> str:
+    """The authenticator app's code at ``moment``, ``steps`` time steps away."""
+    return pyotp.TOTP(secret).at(moment + timedelta(seconds=STEP_SECONDS * steps))
+
+
+def get_session_token_response(client, new_key, *, signed_at=None, **params: str):  # type: ignore[no-untyped-def]
+    return send(
+        client,
+        key_id=new_key.access_key.access_key_id,
+        secret=new_key.secret_access_key,
+        service="sts",
+        params={"Action": "GetSessionToken", "Version": STS_VERSION, **params},
+        signed_at=signed_at,
+    )
+
+
+@pytest.fixture
+def phone(alice):  # type: ignore[no-untyped-def]
+    """Alice's authenticator app: its serial number and seed."""
+    device, secret = make_totp_device(alice, name="phone")
+    return serial_number(device), secret
+
+
+def test_a_fresh_code_makes_a_session_that_may_call_iam(client, alice, alice_key, clock, phone):
+    serial, secret = phone
+    temporary = get_session_token(
+        client,
+        alice_key,
+        signed_at=clock.at,
+        SerialNumber=serial,
+        TokenCode=code_at(secret, clock.at),
+    )
+    listed = assert_success(call_with(client, temporary, "ListAccessKeys"), "ListAccessKeys")
+    ids = [e.text for e in listed.iter(f"{{{IAM_NS}}}AccessKeyId")]
+    assert ids == [alice_key.access_key.access_key_id]
+    assert_success(call_with(client, temporary, "CreateAccessKey"), "CreateAccessKey")
+    assert AccessKey.objects.filter(owner=alice).count() == 2
+    assert Event.objects.filter(action=Event.Action.GET_SESSION_TOKEN).count() == 1
+
+
+@pytest.mark.parametrize("steps", [-1, 1])
+def test_one_step_of_clock_drift_is_allowed(client, alice_key, clock, phone, steps):
+    serial, secret = phone
+    temporary = get_session_token(
+        client,
+        alice_key,
+        signed_at=clock.at,
+        SerialNumber=serial,
+        TokenCode=code_at(secret, clock.at, steps),
+    )
+    assert_success(call_with(client, temporary, "ListAccessKeys"), "ListAccessKeys")
+
+
+@pytest.mark.parametrize("steps", [-2, 2])
+def test_a_code_two_steps_away_is_invalid(client, alice_key, clock, phone, steps):
+    serial, secret = phone
+    response = get_session_token_response(
+        client,
+        alice_key,
+        signed_at=clock.at,
+        SerialNumber=serial,
+        TokenCode=code_at(secret, clock.at, steps),
+    )
+    assert_error(response, 403, "AccessDenied", MFA_CODE_INVALID, ns=STS_NS)
+
+
+def test_a_wrong_code_is_an_invalid_one_time_pass_code(client, alice, alice_key, clock, phone):
+    serial, secret = phone
+    right = code_at(secret, clock.at)
+    wrong = f"{(int(right) + 1) % 1_000_000:06d}"
+    response = get_session_token_response(
+        client, alice_key, signed_at=clock.at, SerialNumber=serial, TokenCode=wrong
+    )
+    assert_error(response, 403, "AccessDenied", MFA_CODE_INVALID, ns=STS_NS)
+    assert not Event.objects.filter(action=Event.Action.GET_SESSION_TOKEN).exists()
+
+
+def test_a_code_is_accepted_once(client, alice_key, clock, phone):
+    serial, secret = phone
+    params = {"SerialNumber": serial, "TokenCode": code_at(secret, clock.at)}
+    get_session_token(client, alice_key, signed_at=clock.at, **params)
+    replayed = get_session_token_response(client, alice_key, signed_at=clock.at, **params)
+    assert_error(replayed, 403, "AccessDenied", MFA_CODE_INVALID, ns=STS_NS)
+    # An older step is as used as this one: single use moves forward only.
+    older = {**params, "TokenCode": code_at(secret, clock.at, -1)}
+    replayed = get_session_token_response(client, alice_key, signed_at=clock.at, **older)
+    assert_error(replayed, 403, "AccessDenied", MFA_CODE_INVALID, ns=STS_NS)
+
+
+def test_a_code_used_to_sign_in_is_refused(client, alice, alice_key, clock, phone):
+    serial, secret = phone
+    code = code_at(secret, clock.at)
+    signing_in = CsrfClient()
+    sign_in(signing_in, alice.email, PASSWORD)
+    signed_in = signing_in.post("/signin/mfa", {"code": code})
+    assert signed_in.status_code == 302 and signed_in["Location"] == "/iam/home"
+    response = get_session_token_response(
+        client, alice_key, signed_at=clock.at, SerialNumber=serial, TokenCode=code
+    )
+    assert_error(response, 403, "AccessDenied", MFA_CODE_INVALID, ns=STS_NS)
+
+
+def test_a_serial_number_that_is_not_this_users_authenticator_app_cannot_be_validated(
+    client, alice, alice_key, mallory, clock, phone
+):
+    _, secret = phone
+    theirs, their_secret = make_totp_device(mallory, name="phone")
+    passkey = mfa_device_create_passkey(
+        owner=alice, name="key", credential_id="Y3JlZA", public_key=b"k", sign_count=0
+    )
+    for serial, seed in (
+        (serial_number(theirs), their_secret),  # another account's app, its own right code
+        (serial_number(passkey), secret),  # a passkey: no codes for GetSessionToken
+        (f"arn:aws:iam::{alice.account_id}:mfa/tablet", secret),  # no such device
+    ):
+        response = get_session_token_response(
+            client,
+            alice_key,
+            signed_at=clock.at,
+            SerialNumber=serial,
+            TokenCode=code_at(seed, clock.at),
+        )
+        assert_error(response, 403, "AccessDenied", MFA_FAILED, ns=STS_NS)
+    assert not MfaCodeAttempts.objects.exists()  # nothing to guess: nothing counted
+    assert not Event.objects.filter(action=Event.Action.GET_SESSION_TOKEN).exists()
+
+
+def test_wrong_codes_are_limited_per_account_then_allowed_again(
+    client, alice_key, mallory_key, clock, phone
+):
+    serial, secret = phone
+    right = code_at(secret, clock.at)
+    wrong = f"{(int(right) + 1) % 1_000_000:06d}"
+    for _ in range(MAX_FAILURES):
+        response = get_session_token_response(
+            client, alice_key, signed_at=clock.at, SerialNumber=serial, TokenCode=wrong
+        )
+        assert_error(response, 403, "AccessDenied", MFA_CODE_INVALID, ns=STS_NS)
+    # Even the right code is not checked now: another guess must tell the guesser nothing.
+    until = (clock.at + WINDOW).strftime("%Y-%m-%dT%H:%M:%SZ")
+    refused = get_session_token_response(
+        client, alice_key, signed_at=clock.at, SerialNumber=serial, TokenCode=right
+    )
+    assert_error(refused, 403, "AccessDenied", str(MfaAttemptsExceeded(until)), ns=STS_NS)
+    assert until in str(MfaAttemptsExceeded(until))
+    # Another account is not held back; nor is Alice without MFA.
+    their_serial = serial_number(make_totp_device(mallory_key.access_key.owner)[0])
+    other = get_session_token_response(
+        client, mallory_key, signed_at=clock.at, SerialNumber=their_serial, TokenCode=wrong
+    )
+    assert_error(other, 403, "AccessDenied", MFA_CODE_INVALID, ns=STS_NS)
+    get_session_token(client, alice_key, signed_at=clock.at)
+
+    clock.at += WINDOW
+    temporary = get_session_token(
+        client,
+        alice_key,
+        signed_at=clock.at,
+        SerialNumber=serial,
+        TokenCode=code_at(secret, clock.at),
+    )
+    assert_success(call_with(client, temporary, "ListAccessKeys"), "ListAccessKeys")
+
+
+def test_a_right_code_starts_the_count_again(client, alice_key, clock, phone):
+    serial, secret = phone
+    wrong = f"{(int(code_at(secret, clock.at)) + 1) % 1_000_000:06d}"
+    for attempt in range(3):
+        for _ in range(MAX_FAILURES - 1):
+            response = get_session_token_response(
+                client, alice_key, signed_at=clock.at, SerialNumber=serial, TokenCode=wrong
+            )
+            assert_error(response, 403, "AccessDenied", MFA_CODE_INVALID, ns=STS_NS)
+        get_session_token(
+            client,
+            alice_key,
+            signed_at=clock.at,
+            SerialNumber=serial,
+            TokenCode=code_at(secret, clock.at, attempt - 1),
+        )
 
 
 def test_get_session_token_enters_the_event_history_without_secrets(client, alice, alice_key):
@@ -546,26 +733,6 @@ def test_a_session_without_mfa_cannot_call_iam(client, alice, alice_key, action)
     response = call_with(client, temporary, action)
     assert_error(response, 403, "InvalidClientTokenId", INVALID, ns=IAM_NS)
     assert AccessKey.objects.filter(owner=alice).count() == 1
-
-
-def test_a_session_made_with_mfa_can_call_iam(client, alice, alice_key):
-    new_session = session_tokens.session_token_create(
-        access_key=alice_key.access_key,
-        duration_seconds=900,
-        mfa_authenticated=True,
-        now=datetime.now(UTC),
-    )
-    temporary = Temporary(
-        new_session.session.access_key_id,
-        new_session.session.secret_access_key,
-        new_session.session_token,
-        "",
-    )
-    listed = assert_success(call_with(client, temporary, "ListAccessKeys"), "ListAccessKeys")
-    ids = [e.text for e in listed.iter(f"{{{IAM_NS}}}AccessKeyId")]
-    assert ids == [alice_key.access_key.access_key_id]
-    assert_success(call_with(client, temporary, "CreateAccessKey"), "CreateAccessKey")
-    assert AccessKey.objects.filter(owner=alice).count() == 2
 
 
 @pytest.mark.parametrize("action", ["GetSessionToken", "GetAccessKeyInfo"])
