@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from django.test import Client
+from hypothesis import settings as hypothesis_settings
 
 from accounts.warning import WARNING_PASSED
 from tests.factories import PASSWORD, make_root_user
@@ -16,6 +17,12 @@ def pytest_configure(config: pytest.Config) -> None:
     from django.conf import settings
 
     Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
+
+
+# No per-example time limit: speed is measured by `make bench`, and on a loaded 2-core machine
+# (CI beside other work) Hypothesis's 200 ms deadline failed tests that were correct.
+hypothesis_settings.register_profile("suite", deadline=None)
+hypothesis_settings.load_profile("suite")
 
 
 class CsrfClient(Client):
