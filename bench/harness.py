@@ -258,9 +258,11 @@ def signed_query(
     service: str,
     params: dict[str, str],
     region: str = "us-east-1",
+    session_token: str | None = None,
 ) -> tuple[bytes, dict[str, str]]:
     """A Query API form POST signed exactly as botocore signs it: (body, headers), the
-    headers without Host, which the HTTP client sends (SigV4 signed it from ``url``)."""
+    headers without Host, which the HTTP client sends (SigV4 signed it from ``url``). With
+    temporary credentials, botocore adds ``session_token`` as X-Amz-Security-Token and signs it."""
     from botocore.auth import SigV4Auth
     from botocore.awsrequest import AWSRequest
     from botocore.credentials import Credentials
@@ -269,5 +271,5 @@ def signed_query(
     request = AWSRequest(
         method="POST", url=url, data=body, headers={"Content-Type": f"{FORM}; charset=utf-8"}
     )
-    SigV4Auth(Credentials(access_key_id, secret), service, region).add_auth(request)
+    SigV4Auth(Credentials(access_key_id, secret, session_token), service, region).add_auth(request)
     return body.encode(), dict(request.headers.items())

@@ -83,17 +83,22 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="bench-instructions-"))
     try:
         console, root = control.prepare_console(tmp)
+        key = root["keys"][0]
         try:
             control.start([console], [])
             cookie = load.sign_in(console, root)
+            # Temporary credentials from the real GetSessionToken (an hour: enough for a run).
+            session = load.SessionCredentials(console, key["id"], key["secret"]).current(0)
         finally:
             console.stop()
-        key = root["keys"][0]
         stock, stock_session = control.stock_signed_in_server(tmp)  # seeded, not started
         var = Path(console.env["VAR_DIR"])
 
         def api(service: str, params: dict[str, str]) -> load.Spec:
             return load.signed_query(console.url, "/api", service, params, key["id"], key["secret"])
+
+        def session_api(service: str, params: dict[str, str]) -> load.Spec:
+            return load.signed_query(console.url, "/api", service, params, *session)
 
         def counted(name: str, label: str, spec: load.Spec) -> CountedRequest:
             return CountedRequest(name, label, "console", spec, var)
@@ -111,6 +116,11 @@ def main() -> int:
                 "console-api-sts",
                 "console /api GetCallerIdentity",
                 api("sts", {"Action": "GetCallerIdentity", "Version": "2011-06-15"}),
+            ),
+            counted(
+                "console-api-sts-session",
+                "console /api GetCallerIdentity, session",
+                session_api("sts", load.STS_IDENTITY),
             ),
             counted(
                 "console-api-iam",

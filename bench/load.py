@@ -11,8 +11,10 @@ import statistics
 import subprocess
 import time
 import urllib.parse
+import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import harness
@@ -24,6 +26,12 @@ REPLAY_LUA = BENCH / "replay.lua"
 NOISY = 0.10  # other processes' share of the CPU above which a run counts as disturbed
 STS_IDENTITY = {"Action": "GetCallerIdentity", "Version": "2011-06-15"}
 IAM_LIST_KEYS = {"Action": "ListAccessKeys", "Version": "2010-05-08"}
+# A root user's sessions last at most an hour (keys/session_tokens.py); ask for all of it.
+STS_SESSION_TOKEN = {
+    "Action": "GetSessionToken",
+    "Version": "2011-06-15",
+    "DurationSeconds": "3600",
+}
 
 
 @dataclass
@@ -41,12 +49,25 @@ class Spec:
 
 
 def signed_query(
-    base: str, path: str, service: str, params: dict[str, str], key_id: str, secret: str
+    base: str,
+    path: str,
+    service: str,
+    params: dict[str, str],
+    key_id: str,
+    secret: str,
+    session_token: str | None = None,
 ) -> Spec:
-    """A form POST signed with botocore's own SigV4 signer, as boto3 would send it."""
+    """A form POST signed with botocore's own SigV4 signer, as boto3 would send it (with
+    temporary credentials: X-Amz-Security-Token, signed)."""
     url = base + path
     body, signed = harness.signed_query(
-        url, access_key_id=key_id, secret=secret, service=service, params=params, region=REGION
+        url,
+        access_key_id=key_id,
+        secret=secret,
+        service=service,
+        params=params,
+        region=REGION,
+        session_token=session_token,
     )
     headers = {"Host": urllib.parse.urlsplit(url).netloc}  # as signed, and as wrk sends it
     headers |= {k: v for k, v in signed.items() if k.lower() not in ("host", "content-length")}
@@ -64,6 +85,57 @@ def send(spec: Spec, base: str, timeout: float = 15) -> tuple[int, str]:
         timeout=timeout,
     )
     return response.status, response.text
+
+
+class SessionCredentials:
+    """Temporary credentials from the console's real STS GetSessionToken, asked for with the
+    bench root user's long-term key, through /api as an SDK would. ``current(seconds)`` gives
+    credentials that outlast the next ``seconds`` (a wrk run), asking for new ones when the
+    old would expire during it: a session lasts an hour, a long `make bench` may not."""
+
+    MARGIN = timedelta(seconds=60)
+
+    def __init__(self, console: Server, key_id: str, secret: str) -> None:
+        self.console, self.key_id, self.secret = console, key_id, secret
+        self.issued = 0
+        self._creds: tuple[str, str, str] | None = None
+        self._expires = datetime.min.replace(tzinfo=UTC)
+
+    def current(self, seconds: float) -> tuple[str, str, str]:
+        """(access key ID, secret, session token), valid for at least ``seconds`` more."""
+        if (
+            self._creds is None
+            or datetime.now(UTC) + timedelta(seconds=seconds) + self.MARGIN >= self._expires
+        ):
+            self._issue()
+        if self._creds is None:  # _issue() sets them or raises
+            raise BenchError("no session credentials")
+        return self._creds
+
+    def _issue(self) -> None:
+        spec = signed_query(
+            self.console.url, "/api", "sts", STS_SESSION_TOKEN, self.key_id, self.secret
+        )
+        status, body = send(spec, self.console.url)
+        if status != 200:
+            raise BenchError(f"GetSessionToken answered HTTP {status}:\n{body[:1500]}")
+        # The console's own XML, under test: plain ElementTree, as the tests parse it.
+        answer = ET.fromstring(body)  # noqa: S314
+        found = {el.tag.rsplit("}", 1)[-1]: (el.text or "") for el in answer.iter()}
+        try:
+            self._creds = (
+                found["AccessKeyId"],
+                found["SecretAccessKey"],
+                found["SessionToken"],
+            )
+            self._expires = datetime.fromisoformat(found["Expiration"].replace("Z", "+00:00"))
+        except (KeyError, ValueError) as error:
+            raise BenchError(f"GetSessionToken's answer lacks {error}:\n{body[:1500]}") from None
+        self.issued += 1
+        log(
+            f"GetSessionToken: session credentials {found['AccessKeyId'][:8]}… until"
+            f" {self._expires:%H:%M:%S} UTC"
+        )
 
 
 def sign_in(console: Server, root: dict) -> str:

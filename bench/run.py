@@ -62,6 +62,7 @@ from load import (
     STARTED,
     STS_IDENTITY,
     WRK,
+    SessionCredentials,
     Spec,
     Target,
     median_of,
@@ -110,6 +111,14 @@ def main() -> int:
                 console.url, "/api", service, params, key["id"], key["secret"]
             )
 
+        # Temporary credentials from the real GetSessionToken, fresh enough for each run.
+        session = SessionCredentials(console, key["id"], key["secret"])
+
+        def session_api(service: str, params: dict[str, str]):  # noqa: ANN202
+            return lambda: signed_query(
+                console.url, "/api", service, params, *session.current(WARMUP + DURATION)
+            )
+
         def peer(service: str, params: dict[str, str]):  # noqa: ANN202
             return lambda: signed_query(moto.url, "/", service, params, *moto_key)
 
@@ -124,6 +133,13 @@ def main() -> int:
                 console,
                 api("sts", STS_IDENTITY),
                 expect=root["account_id"],
+            ),
+            Target(
+                "console-api-sts-session",
+                "console /api GetCallerIdentity, session credentials",
+                console,
+                session_api("sts", STS_IDENTITY),
+                expect=f"arn:aws:iam::{root['account_id']}:root",
             ),
             Target(
                 "moto-sts",
@@ -183,7 +199,7 @@ def main() -> int:
                 if result["errors"]:
                     problems = f" (statuses {result['statuses']}, socket {result['error_detail']})"
                 log(
-                    f"round {round_no}/{REPEAT} {target.name:<16} {result['rps']:>8,.0f} req/s"
+                    f"round {round_no}/{REPEAT} {target.name:<23} {result['rps']:>8,.0f} req/s"
                     f"  p50 {result['p50_ms']:6.2f} ms  p99 {result['p99_ms']:7.2f} ms"
                     f"  errors {result['errors']}{problems}"
                     f"  (other processes: {result['foreign_cpu']:.0%} CPU)"
