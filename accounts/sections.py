@@ -4,16 +4,16 @@ shows beside the access keys."""
 from django.http import HttpRequest
 
 from .mfa import serial_number
+from .mfa.lookup import devices_of
 from .mfa.passkeys import rp_id
 from .mfa.services import MFA_DEVICE_LIMIT, MFADeviceLimitExceeded
-from .models import MFADevice
 from .password import RULES, ChangePasswordForm
 
 
 def security_credentials_sections(request: HttpRequest) -> dict[str, object]:
     """What the Password and MFA sections of Your Security Credentials show; a view that
     answers one of them overrides its part (a form with errors, a device to remove)."""
-    devices = list(MFADevice.objects.for_owner(request.user).select_related("owner"))
+    devices = devices_of(request.user)
     return {
         "password_form": ChangePasswordForm(user=request.user),
         "password_rules": RULES,

@@ -5,7 +5,8 @@ Compiling a one-row ``.get()`` through the ORM cost more than running it, on eve
 for statements that never change (bench/README.md has the figures). The SELECT list names
 every concrete field of the models; the caller writes the rest with quoted names and ``%s``
 for every value; each column goes through the database converters the ORM applies.
-Used by keys/lookup.py, console/sessions.py and accounts/backends.py; their tests compare
+Used by keys/lookup.py, accounts/mfa/lookup.py, console/sessions.py and accounts/backends.py;
+their tests compare
 the instances with the ORM's.
 """
 
@@ -18,6 +19,15 @@ from django.db.models import Model
 from django.db.models.expressions import Col
 
 type Quote = Callable[[str], str]
+
+
+def in_model_order(quote: Quote, model: type[Model], table: str) -> str:
+    """ORDER BY ``model``'s Meta.ordering, as its default queryset sorts."""
+    terms = []
+    for name in model._meta.ordering:
+        column = quote(model._meta.get_field(name.removeprefix("-")).column)
+        terms.append(f"{table}.{column}" + (" DESC" if name.startswith("-") else ""))
+    return "ORDER BY " + ", ".join(terms)
 
 
 class CompiledSelect:

@@ -129,6 +129,10 @@ WSGI_APPLICATION = "console.wsgi.application"
 
 # Jinja2 (console/jinja2.py): rendering the credentials page with Django's engine was two
 # thirds of its time. Form widgets still render with Django's own form renderer.
+# Form widgets through Django's own Jinja2 widget templates, like the pages: the Django
+# template engine's renderer cost the credentials page about a sixth of its instructions
+# (bench/README.md).
+FORM_RENDERER = "django.forms.renderers.Jinja2"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.jinja2.Jinja2",

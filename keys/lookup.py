@@ -5,22 +5,13 @@ credentials page's list of keys."""
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 
-from console.compiled import CompiledSelect, Quote
+from console.compiled import CompiledSelect, Quote, in_model_order
 
 from .models import AccessKey
 
 
 def _owner_column(quote: Quote) -> str:
     return quote(AccessKey._meta.get_field("owner").column)
-
-
-def _in_model_order(quote: Quote, keys: str) -> str:
-    """ORDER BY the model's Meta.ordering, as AccessKey.objects.for_owner() sorts."""
-    terms = []
-    for name in AccessKey._meta.ordering:
-        column = quote(AccessKey._meta.get_field(name.removeprefix("-")).column)
-        terms.append(f"{keys}.{column}" + (" DESC" if name.startswith("-") else ""))
-    return "ORDER BY " + ", ".join(terms)
 
 
 def _account_keys_sql(quote: Quote, tables: list[str]) -> str:
@@ -32,7 +23,7 @@ def _account_keys_sql(quote: Quote, tables: list[str]) -> str:
     return (
         f"INNER JOIN {users} ON {users}.{user_pk} = {keys}.{owner} "  # noqa: S608  # nosec B608
         f"WHERE {keys}.{owner} = (SELECT {owner} FROM {keys} WHERE {key_id} = %s) "
-        + _in_model_order(quote, keys)
+        + in_model_order(quote, AccessKey, keys)
     )
 
 
@@ -53,7 +44,7 @@ def account_keys_of(access_key_id: str) -> list[AccessKey]:
 
 def _owner_keys_sql(quote: Quote, tables: list[str]) -> str:
     (keys,) = tables
-    return f"WHERE {keys}.{_owner_column(quote)} = %s " + _in_model_order(quote, keys)
+    return f"WHERE {keys}.{_owner_column(quote)} = %s " + in_model_order(quote, AccessKey, keys)
 
 
 _OWNER_KEYS = CompiledSelect([AccessKey], _owner_keys_sql)
