@@ -33,6 +33,7 @@ from django.utils import timezone
 
 from accounts.events import Channel, EventContext
 from accounts.mfa import serial_number
+from accounts.mfa.lookup import devices_of
 from accounts.models import MFADevice, RootUser
 
 from . import api_xml, sigv4
@@ -558,29 +559,47 @@ def create_access_key(caller: Caller, params: dict[str, str]) -> Fields:
     ]
 
 
+@dataclass(frozen=True)
+class _Paging:
+    """AWS's MaxItems and Marker of a List* call; the marker is the key of the next item to
+    list, as the previous page handed it out."""
+
+    max_items: int
+    marker: str | None
+
+    @classmethod
+    def read(cls, check: Validation) -> "_Paging":
+        max_items = check.integer("MaxItems", minimum=1, maximum=1000) or 100
+        marker = check.string("Marker", min_length=1, max_length=320, pattern=r"[\u0020-\u00FF]+")
+        return cls(max_items, marker)
+
+    def answer[T](
+        self, name: str, items: list[T], key: Callable[[T], str], member: Callable[[T], Fields]
+    ) -> Fields:
+        keys = [key(item) for item in items]
+        start = 0
+        if self.marker is not None:
+            if self.marker not in keys:
+                raise ApiError("ValidationError", "Invalid Marker.")
+            start = keys.index(self.marker)
+        end = start + self.max_items
+        result: Fields = [
+            (name, [("member", member(item)) for item in items[start:end]]),
+            ("IsTruncated", "true" if keys[end:] else "false"),
+        ]
+        if keys[end:]:
+            result.append(("Marker", keys[end]))
+        return result
+
+
 def list_access_keys(caller: Caller, params: dict[str, str]) -> Fields:
     check = Validation(params)
     user_name = _user_name(check)
-    max_items = check.integer("MaxItems", minimum=1, maximum=1000) or 100
-    marker = check.string("Marker", min_length=1, max_length=320, pattern=r"[\u0020-\u00FF]+")
+    paging = _Paging.read(check)
     _as_root(check, user_name)
-    access_keys = caller.account_keys
-    start = 0
-    if marker is not None:
-        # The marker is the ID of the next key to list, as handed out below.
-        ids = [access_key.access_key_id for access_key in access_keys]
-        if marker not in ids:
-            raise ApiError("ValidationError", "Invalid Marker.")
-        start = ids.index(marker)
-    page = access_keys[start : start + max_items]
-    rest = access_keys[start + max_items :]
-    result: Fields = [
-        ("AccessKeyMetadata", [("member", _metadata(access_key)) for access_key in page]),
-        ("IsTruncated", "true" if rest else "false"),
-    ]
-    if rest:
-        result.append(("Marker", rest[0].access_key_id))
-    return result
+    return paging.answer(
+        "AccessKeyMetadata", caller.account_keys, lambda key: key.access_key_id, _metadata
+    )
 
 
 def update_access_key(caller: Caller, params: dict[str, str]) -> None:
@@ -679,41 +698,18 @@ def list_mfa_devices(caller: Caller, params: dict[str, str]) -> Fields:
     """The root user's MFA devices (authenticator apps and FIDO keys), oldest first."""
     check = Validation(params)
     user_name = _user_name(check)
-    max_items = check.integer("MaxItems", minimum=1, maximum=1000) or 100
-    marker = check.string("Marker", min_length=1, max_length=320, pattern=r"[\u0020-\u00FF]+")
+    paging = _Paging.read(check)
     _as_root(check, user_name)
     owner = caller.owner
-    devices = list(MFADevice.objects.for_owner(owner))
-    for device in devices:
-        device.owner = owner  # serial_number reads the account ID; no query per device
-    serials = [serial_number(device) for device in devices]
-    start = 0
-    if marker is not None:
-        # The marker is the serial number of the next device to list, as handed out below.
-        if marker not in serials:
-            raise ApiError("ValidationError", "Invalid Marker.")
-        start = serials.index(marker)
-    end = start + max_items
-    result: Fields = [
-        (
-            "MFADevices",
-            [
-                (
-                    "member",
-                    [
-                        ("UserName", owner.account_name),
-                        ("SerialNumber", serial),
-                        ("EnableDate", iso8601(device.created_at)),
-                    ],
-                )
-                for device, serial in zip(devices[start:end], serials[start:end], strict=True)
-            ],
-        ),
-        ("IsTruncated", "true" if serials[end:] else "false"),
-    ]
-    if serials[end:]:
-        result.append(("Marker", serials[end]))
-    return result
+
+    def member(device: MFADevice) -> Fields:
+        return [
+            ("UserName", owner.account_name),
+            ("SerialNumber", serial_number(device)),
+            ("EnableDate", iso8601(device.created_at)),
+        ]
+
+    return paging.answer("MFADevices", devices_of(owner), serial_number, member)
 
 
 # --------------------------------------------------------------------------- STS actions
