@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.factories import make_access_key
 from tests.servers import Database, postgres_database, postgres_server_url, sqlite_database
+from tests.wsgi import WsgiClient
 
 BACKENDS = ["sqlite", "postgresql"]
 
@@ -71,3 +73,20 @@ def postgres_var_dir(tmp_path: Path) -> Path:
     var_dir = tmp_path / "var"
     (var_dir / "static").mkdir(parents=True)
     return var_dir
+
+
+@pytest.fixture
+def client() -> WsgiClient:
+    """The API through console.wsgi.application, as gunicorn serves it (Django's test client
+    would reach only the fallback behind it)."""
+    return WsgiClient()
+
+
+@pytest.fixture
+def alice_key(alice):  # type: ignore[no-untyped-def]
+    return make_access_key(alice)
+
+
+@pytest.fixture
+def mallory_key(mallory):  # type: ignore[no-untyped-def]
+    return make_access_key(mallory)

@@ -164,21 +164,6 @@ def assert_success(response, action: str, ns: str = IAM_NS) -> ET.Element:  # ty
     return root
 
 
-@pytest.fixture
-def alice_key(alice):  # type: ignore[no-untyped-def]
-    return make_access_key(alice)
-
-
-@pytest.fixture
-def mallory_key(mallory):  # type: ignore[no-untyped-def]
-    return make_access_key(mallory)
-
-
-@pytest.fixture
-def client() -> WsgiClient:
-    return WsgiClient()
-
-
 def reload(new_key) -> AccessKey:  # type: ignore[no-untyped-def]
     return AccessKey.objects.get(pk=new_key.access_key.access_key_id)
 

@@ -30,14 +30,8 @@ from keys.exceptions import (
 from keys.services import access_key_deactivate, access_key_delete
 from tests.factories import PASSWORD, make_access_key, make_totp_device
 from tests.keys.test_api import assert_error, assert_success, call, find, send, text
-from tests.wsgi import WsgiClient
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def client() -> WsgiClient:
-    return WsgiClient()  # the API through console.wsgi.application, as gunicorn serves it
 
 
 # AWS's columns in AWS's order, as the IAM User Guide lists them ("Understanding the report
@@ -330,11 +324,6 @@ def test_each_account_has_its_own_report(alice, mallory):
 
 
 # ----------------------------------------------------------------------------- the API
-
-
-@pytest.fixture
-def alice_key(alice):  # type: ignore[no-untyped-def]
-    return make_access_key(alice)
 
 
 def test_generate_answers_started_then_complete(client, alice, alice_key):

@@ -16,17 +16,11 @@ from keys.services import access_key_record_use
 from keys.views import REPORT_IN_PROGRESS
 from tests.factories import make_access_key
 from tests.keys.test_api import assert_success, call, text
-from tests.wsgi import WsgiClient
 
 pytestmark = pytest.mark.django_db
 PAGE = "/iam/credential_report"
 DOWNLOAD = "/iam/credential_report/download"
 HX = {"HX-Request": "true"}
-
-
-@pytest.fixture
-def client() -> WsgiClient:
-    return WsgiClient()  # the API through console.wsgi.application, as gunicorn serves it
 
 
 def download(client, **extra):  # type: ignore[no-untyped-def]

@@ -50,7 +50,6 @@ from tests.keys.test_api import (
     text,
 )
 from tests.keys.test_sigv4 import CLASSIC, MODERN, SECRET, VECTOR_TIME, ClassicCase, ModernCase
-from tests.wsgi import WsgiClient
 
 pytestmark = pytest.mark.django_db
 
@@ -81,21 +80,6 @@ def clock(monkeypatch) -> ServerClock:  # type: ignore[no-untyped-def]
     return stopped
 
 
-@pytest.fixture
-def client() -> WsgiClient:
-    return WsgiClient()  # through console.wsgi.application, as gunicorn serves /api
-
-
-@pytest.fixture
-def alice_key(alice):  # type: ignore[no-untyped-def]
-    return make_access_key(alice)
-
-
-@pytest.fixture
-def mallory_key(mallory):  # type: ignore[no-untyped-def]
-    return make_access_key(mallory)
-
-
 class Temporary:
     """Temporary credentials as GetSessionToken answered them."""
 
@@ -106,8 +90,9 @@ class Temporary:
         self.expiration = expiration
 
 
-def get_session_token(client, new_key, *, signed_at=None, meta=None, **params: str) -> Temporary:  # type: ignore[no-untyped-def]
-    response = send(
+def get_session_token_response(client, new_key, *, signed_at=None, meta=None, **params: str):  # type: ignore[no-untyped-def]
+    """GetSessionToken signed with ``new_key``'s long-term credentials, answered as it is."""
+    return send(
         client,
         key_id=new_key.access_key.access_key_id,
         secret=new_key.secret_access_key,
@@ -116,6 +101,10 @@ def get_session_token(client, new_key, *, signed_at=None, meta=None, **params: s
         signed_at=signed_at,
         **(meta or {}),
     )
+
+
+def get_session_token(client, new_key, *, signed_at=None, meta=None, **params: str) -> Temporary:  # type: ignore[no-untyped-def]
+    response = get_session_token_response(client, new_key, signed_at=signed_at, meta=meta, **params)
     root = assert_success(response, "GetSessionToken", STS_NS)
     credentials = "GetSessionTokenResult/Credentials/"
     return Temporary(
@@ -233,13 +222,7 @@ def test_a_root_users_session_lasts_as_asked_up_to_an_hour(client, alice_key, cl
     ],
 )
 def test_a_duration_outside_the_shape_is_a_validation_error(client, alice_key, asked, constraint):
-    response = send(
-        client,
-        key_id=alice_key.access_key.access_key_id,
-        secret=alice_key.secret_access_key,
-        service="sts",
-        params={"Action": "GetSessionToken", "Version": STS_VERSION, "DurationSeconds": asked},
-    )
+    response = get_session_token_response(client, alice_key, DurationSeconds=asked)
     assert_error(
         response,
         400,
@@ -278,13 +261,7 @@ def test_a_duration_outside_the_shape_is_a_validation_error(client, alice_key, a
     ],
 )
 def test_mfa_parameters_are_validated_in_awss_shapes(client, alice_key, params, message):
-    response = send(
-        client,
-        key_id=alice_key.access_key.access_key_id,
-        secret=alice_key.secret_access_key,
-        service="sts",
-        params={"Action": "GetSessionToken", "Version": STS_VERSION, **params},
-    )
+    response = get_session_token_response(client, alice_key, **params)
     assert_error(response, 400, "ValidationError", message, ns=STS_NS)
 
 
@@ -297,13 +274,7 @@ def test_mfa_parameters_are_validated_in_awss_shapes(client, alice_key, params, 
     ],
 )
 def test_an_mfa_code_that_cannot_be_validated_is_access_denied(client, alice, alice_key, params):
-    response = send(
-        client,
-        key_id=alice_key.access_key.access_key_id,
-        secret=alice_key.secret_access_key,
-        service="sts",
-        params={"Action": "GetSessionToken", "Version": STS_VERSION, **params},
-    )
+    response = get_session_token_response(client, alice_key, **params)
     assert_error(response, 403, "AccessDenied", MFA_FAILED, ns=STS_NS)
     assert not Event.objects.filter(action=Event.Action.GET_SESSION_TOKEN).exists()
 
@@ -314,17 +285,6 @@ def test_an_mfa_code_that_cannot_be_validated_is_access_denied(client, alice, al
 def code_at(secret: str, moment: datetime, steps: int = 0) -> str:
     """The authenticator app's code at ``moment``, ``steps`` time steps away."""
     return pyotp.TOTP(secret).at(moment + timedelta(seconds=STEP_SECONDS * steps))
-
-
-def get_session_token_response(client, new_key, *, signed_at=None, **params: str):  # type: ignore[no-untyped-def]
-    return send(
-        client,
-        key_id=new_key.access_key.access_key_id,
-        secret=new_key.secret_access_key,
-        service="sts",
-        params={"Action": "GetSessionToken", "Version": STS_VERSION, **params},
-        signed_at=signed_at,
-    )
 
 
 @pytest.fixture
