@@ -32,7 +32,7 @@ THROTTLED_PAUSE = (
 )
 
 
-def _safe_next(request: HttpRequest, candidate: str | None) -> str:
+def safe_next(request: HttpRequest, candidate: str | None) -> str:
     if candidate and url_has_allowed_host_and_scheme(
         candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
@@ -50,7 +50,7 @@ def signin(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         request.session[SIGNIN_EMAIL] = form.cleaned_data["email"]
-        request.session[SIGNIN_NEXT] = _safe_next(request, request.POST.get("next"))
+        request.session[SIGNIN_NEXT] = safe_next(request, request.POST.get("next"))
         return redirect("signin_password")
     return render(
         request, "accounts/signin.html", {"form": form, "next": request.GET.get("next", "")}
@@ -91,7 +91,7 @@ def signin_password(request: HttpRequest) -> HttpResponse:
             signin_succeeded(email=email, address=context.source_ip)
             login(request, user)  # cycles the session key
             event_record(action=Action.SIGN_IN, context=context, account=user, email=email)
-            return redirect(_safe_next(request, next_url))
+            return redirect(safe_next(request, next_url))
         event_record(action=Action.SIGN_IN_FAILURE, context=context, account=account, email=email)
         error = AUTH_FAILED
     return _password_page(request, form, email, error, status=401 if error else 200)

@@ -20,6 +20,7 @@ from keys.crypto import decrypt_secret, encrypt_secret
 from .. import throttle
 from ..events import Action, EventContext, event_record
 from ..models import MFADevice
+from ..views import AUTH_FAILED, safe_next, throttled_message
 from . import passkeys, pending, totp
 from .forms import AssignMFADeviceForm, AuthenticatorAppCodesForm, SignInMFACodeForm
 from .services import (
@@ -285,8 +286,6 @@ def _refused(
     *,
     form: SignInMFACodeForm | None = None,
 ) -> HttpResponse:
-    from ..views import AUTH_FAILED
-
     event_record(
         action=Action.SIGN_IN_FAILURE,
         context=EventContext.from_request(request),
@@ -299,8 +298,6 @@ def _refused(
 def _throttled(
     request: HttpRequest, signing_in: pending.PendingSignIn, refusal: throttle.Refusal
 ) -> HttpResponse:
-    from ..views import throttled_message
-
     if refusal.first:  # once per lock, as for passwords
         event_record(
             action=Action.SIGN_IN_THROTTLED,
@@ -313,8 +310,6 @@ def _throttled(
 
 
 def _signed_in(request: HttpRequest, signing_in: pending.PendingSignIn) -> HttpResponse:
-    from ..views import _safe_next
-
     throttle.signin_succeeded(
         email=signing_in.email, address=EventContext.from_request(request).source_ip
     )
@@ -325,7 +320,7 @@ def _signed_in(request: HttpRequest, signing_in: pending.PendingSignIn) -> HttpR
         account=signing_in.user,
         email=signing_in.email,
     )
-    return redirect(_safe_next(request, signing_in.next_url))
+    return redirect(safe_next(request, signing_in.next_url))
 
 
 @never_cache
