@@ -10,7 +10,7 @@ their tests compare
 the instances with the ORM's.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import cache
 from typing import Any
 
@@ -35,7 +35,9 @@ class CompiledSelect:
 
     ``tail(quote, tables)`` writes the rest of the statement (joins, WHERE, ORDER BY) with
     ``quote`` for names and ``%s`` for every value; ``tables`` are the models' quoted table
-    names, in order.
+    names, in order. ``only`` maps a model to the fields to load (its primary key always
+    among them), as ``QuerySet.only()``: the others are deferred, read if ever touched.
+    Within one call, a model's rows with the same primary key share one instance.
     """
 
     def __init__(
@@ -43,9 +45,11 @@ class CompiledSelect:
         models: Sequence[type[Model]],
         tail: Callable[[Quote, list[str]], str],
         *,
+        only: Mapping[type[Model], Sequence[str]] | None = None,
         using: str = "default",
     ) -> None:
         self.models = list(models)
+        self.only = dict(only or {})
         self.using = using
         self.tail = tail
 
@@ -59,7 +63,8 @@ class CompiledSelect:
                 fetched = cursor.fetchall()
         else:
             fetched = plan.fetch(connection, params)
-        return [plan.instances(connection, row) for row in fetched]
+        made: list[dict[Any, Model]] = [{} for _ in self.models]
+        return [plan.instances(connection, row, made) for row in fetched]
 
     def first(self, params: Sequence[Any]) -> list[Model] | None:
         found = self.rows(params)
@@ -78,17 +83,22 @@ class _Plan:
         quote = connection.ops.quote_name
         self.alias = alias
         self.models = select.models
-        fields = [list(model._meta.concrete_fields) for model in self.models]
+        fields = [_loaded_fields(model, select.only.get(model)) for model in self.models]
         self.names = [[field.attname for field in own] for own in fields]
-        columns, self.converters = [], []
+        columns: list[str] = []
+        # (column index, its converters) for the columns that have any, per model.
+        self.converters: list[list[tuple[int, list[Any]]]] = []
+        self.spans: list[tuple[int, int, int]] = []  # (first column, end, primary key's column)
         for model, own in zip(self.models, fields, strict=True):
-            table = model._meta.db_table
+            table, start, converting = model._meta.db_table, len(columns), []
             for field in own:
-                columns.append(f"{quote(table)}.{quote(field.column)}")
                 col = Col(table, field)
-                self.converters.append(
-                    connection.ops.get_db_converters(col) + field.get_db_converters(connection)
-                )
+                found = connection.ops.get_db_converters(col) + field.get_db_converters(connection)
+                if found:
+                    converting.append((len(columns), found))
+                columns.append(f"{quote(table)}.{quote(field.column)}")
+            self.converters.append(converting)
+            self.spans.append((start, len(columns), start + own.index(model._meta.pk)))
         tables = [quote(model._meta.db_table) for model in self.models]
         # Only names from the models' metadata, quoted, go into the text: every value is a
         # parameter.
@@ -124,16 +134,33 @@ class _Plan:
             finally:
                 cursor.close()
 
-    def instances(self, connection: Any, row: tuple[Any, ...]) -> list[Model]:
+    def instances(
+        self, connection: Any, row: tuple[Any, ...], made: list[dict[Any, Model]]
+    ) -> list[Model]:
+        """One instance per model, or the one already ``made`` for the same primary key."""
         values = list(row)
-        for index, converters in enumerate(self.converters):
-            for converter in converters:
-                values[index] = converter(values[index], None, connection)
-        made, start = [], 0
-        for model, names in zip(self.models, self.names, strict=True):
-            made.append(model.from_db(self.alias, names, values[start : start + len(names)]))
-            start += len(names)
-        return made
+        found = []
+        for model, names, (start, end, pk), converting, seen in zip(
+            self.models, self.names, self.spans, self.converters, made, strict=True
+        ):
+            key = values[pk]
+            instance = None if key is None else seen.get(key)
+            if instance is None:
+                for index, converters in converting:
+                    for converter in converters:
+                        values[index] = converter(values[index], None, connection)
+                instance = model.from_db(self.alias, names, values[start:end])
+                seen[key] = instance
+            found.append(instance)
+        return found
+
+
+def _loaded_fields(model: type[Model], only: Sequence[str] | None) -> list[Any]:
+    concrete = list(model._meta.concrete_fields)
+    if only is None:
+        return concrete
+    wanted = {model._meta.get_field(name) for name in only} | {model._meta.pk}
+    return [field for field in concrete if field in wanted]
 
 
 @cache

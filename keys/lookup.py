@@ -27,16 +27,20 @@ def _account_keys_sql(quote: Quote, tables: list[str]) -> str:
     )
 
 
-_ACCOUNT_KEYS = CompiledSelect([AccessKey, get_user_model()], _account_keys_sql)
+# What the API reads of the owner; the rest (the password hash among them) is deferred.
+API_OWNER_FIELDS = ("email", "account_id", "account_name", "is_active")
+_ACCOUNT_KEYS = CompiledSelect(
+    [AccessKey, get_user_model()],
+    _account_keys_sql,
+    only={get_user_model(): API_OWNER_FIELDS},
+)
 
 
 def account_keys_of(access_key_id: str) -> list[AccessKey]:
     """Every key of the account that owns ``access_key_id`` (none if no key has that ID),
-    each with its owner loaded, in one query."""
-    owner = None
+    each with its owner (one instance for both) loaded, in one query."""
     keys = []
-    for access_key, user in _ACCOUNT_KEYS.rows([access_key_id]):
-        owner = owner or user  # one owner object shared by both keys, as select_related does
+    for access_key, owner in _ACCOUNT_KEYS.rows([access_key_id]):
         access_key.owner = owner
         keys.append(access_key)
     return keys

@@ -1,12 +1,15 @@
 """The API's precompiled lookup gives the instances the ORM gives, and they behave as such."""
 
 import pytest
+from django.db import connection
 from django.db.models.signals import post_init
+from django.test.utils import CaptureQueriesContext
 
 from keys import lookup
 from keys.models import AccessKey
 from keys.services import access_key_deactivate
 from tests.factories import make_access_key
+from tests.servers import in_process_api_call
 
 pytestmark = pytest.mark.django_db
 
@@ -16,9 +19,16 @@ def _fields(instance) -> dict:  # type: ignore[no-untyped-def]
 
 
 def test_the_lookup_loads_what_the_orm_loads(alice, mallory):
+    """Every field of the keys; of the owner, what the API reads, the rest deferred (and
+    still read, lazily, if touched)."""
     first, second = make_access_key(alice), make_access_key(alice)
     make_access_key(mallory)
     found = lookup.account_keys_of(second.access_key.pk)
+    assert found[0].get_deferred_fields() == set()
+    loaded = {"id", *lookup.API_OWNER_FIELDS}
+    assert found[0].owner.get_deferred_fields() == {
+        f.attname for f in alice._meta.concrete_fields if f.attname not in loaded
+    }
     expected = list(
         AccessKey.objects.select_related("owner").filter(owner=alice).order_by("created_at", "slot")
     )
@@ -29,7 +39,21 @@ def test_the_lookup_loads_what_the_orm_loads(alice, mallory):
         assert _fields(got.owner) == _fields(want.owner)
         assert not got._state.adding and got._state.db == "default"
         assert not got.owner._state.adding and got.owner._state.db == "default"
-    assert found[0].owner is found[1].owner  # shared, as select_related shares it
+    assert found[0].owner is found[1].owner  # one owner instance for both keys
+
+
+@pytest.mark.parametrize(
+    ("service", "action"), [("sts", "GetCallerIdentity"), ("iam", "ListAccessKeys")]
+)
+def test_an_api_call_whose_use_is_recorded_runs_one_query(alice, service, action):
+    """The API reads nothing that the lookup deferred: the one read, no lazy loads."""
+    new_key = make_access_key(alice)
+    call = {"access_key_id": new_key.access_key.pk, "secret": new_key.secret_access_key}
+    assert in_process_api_call(**call, action=action, service=service).status_code == 200
+    with CaptureQueriesContext(connection) as queries:  # the use of this minute is recorded
+        response = in_process_api_call(**call, action=action, service=service)
+    assert response.status_code == 200, response.content
+    assert len(queries) == 1, [q["sql"] for q in queries]
 
 
 def test_no_key_no_rows(alice):
