@@ -39,6 +39,7 @@ def environ_for(spec: dict, body: bytes) -> dict:
         "REQUEST_METHOD": spec["method"],
         "PATH_INFO": path,
         "QUERY_STRING": query,
+        "RAW_URI": spec["path"],  # gunicorn's untouched request target
         "SCRIPT_NAME": "",
         "REMOTE_ADDR": "127.0.0.1",
         "CONTENT_LENGTH": str(len(body)) if body else "",

@@ -106,6 +106,7 @@ INTERNAL_ERROR = (
 # What a real SDK puts in the scope ("us-east-1", "eu-central-1", a custom "local"): also
 # what fits the last-used column, so a crafted scope can never fail the write.
 REGION_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")
+_UNRESERVED_PATH = re.compile(r"[A-Za-z0-9/_.~-]*")  # what quote(path, safe="/~") keeps as is
 
 
 class ApiError(Exception):
@@ -315,8 +316,11 @@ def _raw_path(environ: Mapping[str, Any]) -> str:
     """The path as the client sent and signed it, still percent-encoded."""
     raw_uri = environ.get("RAW_URI")  # gunicorn's request target, untouched
     if raw_uri:
+        if raw_uri.startswith("/") and "?" not in raw_uri and "#" not in raw_uri:
+            return raw_uri  # origin-form without a query: the path itself, as urlsplit finds
         return urlsplit(raw_uri).path or "/"
-    return quote(get_script_name(environ) + get_path_info(environ), safe="/~")
+    path = get_script_name(environ) + get_path_info(environ)
+    return path if _UNRESERVED_PATH.fullmatch(path) else quote(path, safe="/~")
 
 
 def _headers(environ: Mapping[str, Any]) -> list[tuple[str, str]]:

@@ -12,6 +12,7 @@ redirects to HTTPS) goes to the fallback, which answers it as it answers any oth
 """
 
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 from http import HTTPStatus
 from typing import Any
 
@@ -19,6 +20,8 @@ from django.conf import settings
 from django.core import signals
 from django.core.exceptions import DisallowedHost, RequestDataTooBig
 from django.core.handlers.wsgi import WSGIRequest
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.http.request import split_domain_port, validate_host
 from django.middleware.security import SecurityMiddleware
@@ -95,8 +98,19 @@ def _host_allowed(environ: dict[str, Any]) -> bool:
         except DisallowedHost:
             return False
         return True
+    return _domain_allowed(host)
+
+
+@lru_cache(maxsize=256)  # bounded: a client choosing Host values only churns it
+def _domain_allowed(host: str) -> bool:
     domain, _port = split_domain_port(host)
     return bool(domain) and validate_host(domain, settings.ALLOWED_HOSTS)
+
+
+@receiver(setting_changed)
+def _forget_hosts(*, setting: str, **kwargs: object) -> None:
+    if setting == "ALLOWED_HOSTS":
+        _domain_allowed.cache_clear()
 
 
 def _read_body(environ: dict[str, Any]) -> bytes:

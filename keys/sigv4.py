@@ -93,7 +93,7 @@ MISMATCH_MESSAGE = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class SignedRequest:
     """A parsed request: what was signed, and the claims needed to check it."""
 
@@ -160,7 +160,7 @@ def parse_request(
     return _build(method, path, query, header_map, body, auth, token)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Auth:
     """The raw SigV4 fields, wherever they came from."""
 
