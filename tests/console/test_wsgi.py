@@ -73,6 +73,28 @@ def test_a_host_in_allowed_hosts_is_served(alice, settings):
     assert signed_identity_call(alice, host="example.org").status_code == 400
 
 
+def test_the_hosts_decided_are_forgotten_when_allowed_hosts_changes(alice, settings):
+    """The answer for a Host is kept per Host value, and only while ALLOWED_HOSTS stays."""
+    new_key = make_access_key(alice)
+
+    def status() -> int:
+        body, headers = signed_api_request(
+            url="http://api.example.com/api",
+            access_key_id=new_key.access_key.access_key_id,
+            secret=new_key.secret_access_key,
+            params={"Action": "GetCallerIdentity"},
+            service="sts",
+        )
+        content_type = headers.pop("Content-Type")
+        headers["Host"] = "api.example.com"
+        response = WsgiClient().post("/api", body, content_type=content_type, headers=headers)
+        return response.status_code
+
+    for allowed, expected in (([".example.com"], 200), (["127.0.0.1"], 400), (["*"], 200)):
+        settings.ALLOWED_HOSTS = allowed
+        assert status() == expected, allowed
+
+
 def test_https_redirects_are_left_to_django(db, settings):
     settings.SECURE_SSL_REDIRECT = True
     settings.SECURE_REDIRECT_EXEMPT = []
