@@ -55,16 +55,20 @@ class CompiledSelect:
 
     def rows(self, params: Sequence[Any]) -> list[list[Model]]:
         """One list of instances (one per model) for each row."""
+        fetched = self.fetched(params)
+        return [fetched.row(index) for index in range(len(fetched))]
+
+    def fetched(self, params: Sequence[Any]) -> "Fetched":
+        """The rows, made into instances only as :meth:`Fetched.row` asks for them."""
         connection = connections[self.using]
         plan = _plan(self, self.using, connection.vendor)
         if plan.needs_django_cursor(connection):
             with connection.cursor() as cursor:
                 cursor.execute(plan.sql, params)
-                fetched = cursor.fetchall()
+                found = cursor.fetchall()
         else:
-            fetched = plan.fetch(connection, params)
-        made: list[dict[Any, Model]] = [{} for _ in self.models]
-        return [plan.instances(connection, row, made) for row in fetched]
+            found = plan.fetch(connection, params)
+        return Fetched(plan, connection, found)
 
     def first(self, params: Sequence[Any]) -> list[Model] | None:
         found = self.rows(params)
@@ -75,6 +79,29 @@ class CompiledSelect:
         datetime becomes naive UTC text on SQLite, for one)."""
         field = model._meta.get_field(field_name)
         return field.get_db_prep_value(value, connections[self.using], prepared=False)
+
+
+class Fetched:
+    """One statement's rows, each made into its instances on first use."""
+
+    def __init__(self, plan: "_Plan", connection: Any, found: list[tuple[Any, ...]]) -> None:
+        self.plan, self.connection, self.found = plan, connection, found
+        self.made: list[dict[Any, Model]] = [{} for _ in plan.models]  # by primary key
+        self.instances: dict[int, list[Model]] = {}
+
+    def __len__(self) -> int:
+        return len(self.found)
+
+    def pk(self, index: int, model: int = 0) -> Any:
+        """The primary key of row ``index``'s ``model``-th instance, as the driver gave it."""
+        return self.found[index][self.plan.spans[model][2]]
+
+    def row(self, index: int) -> list[Model]:
+        made = self.instances.get(index)
+        if made is None:
+            made = self.plan.instances(self.connection, self.found[index], self.made)
+            self.instances[index] = made
+        return made
 
 
 class _Plan:

@@ -62,7 +62,7 @@ from .ids import (
     TEMPORARY_ACCESS_KEY_ID_PATTERN,
     account_id_from_access_key_id,
 )
-from .lookup import account_keys_of
+from .lookup import AccountKeys, account_keys_of
 from .models import ACCESS_KEYS_PER_USER, AccessKey, owned_key
 from .services import (
     access_key_activate,
@@ -350,10 +350,10 @@ def _service_for(signed: sigv4.SignedRequest) -> Service:
 class Caller:
     """The verified root user behind a request: the key that signed it (for temporary
     credentials, the long-term key that made them) and all the account's keys (at most
-    two), loaded together; and the session, when temporary credentials signed it."""
+    two), read together; and the session, when temporary credentials signed it."""
 
     access_key: AccessKey
-    account_keys: list[AccessKey]
+    account_keys: AccountKeys
     environ: Mapping[str, Any] = field(repr=False)
     session: Session | None = None
 
@@ -389,11 +389,11 @@ def _authenticate(
         key_id = session.parent_access_key_id
     elif signed.session_token:  # a long-term key signs without a token
         raise InvalidSessionToken
-    account_keys: list[AccessKey] = []
     # A string that is not a key ID names no key: no query, and no odd bytes for the driver.
-    if ACCESS_KEY_ID_PATTERN.fullmatch(key_id):
-        account_keys = account_keys_of(key_id)
-    access_key = next((k for k in account_keys if k.pk == key_id), None)
+    if not ACCESS_KEY_ID_PATTERN.fullmatch(key_id):
+        raise ApiError("InvalidClientTokenId", INVALID_CLIENT_TOKEN, status=403)
+    account_keys = account_keys_of(key_id)
+    access_key = account_keys.get(key_id)
     if access_key is None or not access_key.is_active or not access_key.owner.is_active:
         raise ApiError("InvalidClientTokenId", INVALID_CLIENT_TOKEN, status=403)
     _verify_signature(
@@ -602,7 +602,7 @@ def list_access_keys(caller: Caller, params: dict[str, str]) -> Fields:
     paging = _Paging.read(check)
     _as_root(check, user_name)
     return paging.answer(
-        "AccessKeyMetadata", caller.account_keys, lambda key: key.access_key_id, _metadata
+        "AccessKeyMetadata", caller.account_keys.all, lambda key: key.access_key_id, _metadata
     )
 
 
@@ -613,7 +613,7 @@ def update_access_key(caller: Caller, params: dict[str, str]) -> None:
     access_key_id = _access_key_id(check)
     status = check.string("Status", required=True, choices=AccessKey.Status.values)
     _as_root(check, user_name)
-    access_key = owned_key(caller.account_keys, access_key_id or "")
+    access_key = owned_key(caller.account_keys.all, access_key_id or "")
     if status == AccessKey.Status.ACTIVE:
         access_key_activate(access_key=access_key, context=caller.context)
     else:
@@ -626,7 +626,7 @@ def delete_access_key(caller: Caller, params: dict[str, str]) -> None:
     access_key_id = _access_key_id(check)
     _as_root(check, user_name)
     access_key_delete(
-        access_key=owned_key(caller.account_keys, access_key_id or ""), context=caller.context
+        access_key=owned_key(caller.account_keys.all, access_key_id or ""), context=caller.context
     )
 
 
@@ -634,7 +634,7 @@ def get_access_key_last_used(caller: Caller, params: dict[str, str]) -> Fields:
     check = Validation(params)
     access_key_id = _access_key_id(check)
     check.check()
-    access_key = owned_key(caller.account_keys, access_key_id or "")
+    access_key = owned_key(caller.account_keys.all, access_key_id or "")
     if access_key.last_used_at is None:
         # AWS's answer for a key never used: "N/A" and no date.
         last_used: Fields = [("Region", "N/A"), ("ServiceName", "N/A")]

@@ -2,12 +2,13 @@
 request (every key of the account that owns the signing key, each with its owner) and the
 credentials page's list of keys."""
 
+from functools import cached_property
 from operator import attrgetter
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 
-from console.compiled import CompiledSelect, Quote, in_model_order
+from console.compiled import CompiledSelect, Fetched, Quote, in_model_order
 
 from .models import AccessKey
 
@@ -42,15 +43,33 @@ _ACCOUNT_KEYS = CompiledSelect(
 )
 
 
-def account_keys_of(access_key_id: str) -> list[AccessKey]:
-    """Every key of the account that owns ``access_key_id`` (none if no key has that ID),
-    each with its owner (one instance for both) loaded, in one query."""
-    keys = []
-    for access_key, owner in _ACCOUNT_KEYS.rows([access_key_id]):
+class AccountKeys:
+    """Every key of the account that owns one key ID (none if no key has that ID), read in
+    one query with their owner (one instance for all); each key is made into an instance
+    when first asked for, so a call that needs only the signing key builds only that."""
+
+    def __init__(self, fetched: Fetched) -> None:
+        self.fetched = fetched
+
+    def get(self, access_key_id: str) -> AccessKey | None:
+        for index in range(len(self.fetched)):
+            if self.fetched.pk(index) == access_key_id:
+                return self._key(index)
+        return None
+
+    @cached_property
+    def all(self) -> list[AccessKey]:
+        """Every key, in the models' order."""
+        return sorted(map(self._key, range(len(self.fetched))), key=_IN_MODEL_ORDER)
+
+    def _key(self, index: int) -> AccessKey:
+        access_key, owner = self.fetched.row(index)
         access_key.owner = owner
-        keys.append(access_key)
-    keys.sort(key=_IN_MODEL_ORDER)
-    return keys
+        return access_key
+
+
+def account_keys_of(access_key_id: str) -> AccountKeys:
+    return AccountKeys(_ACCOUNT_KEYS.fetched([access_key_id]))
 
 
 def _owner_keys_sql(quote: Quote, tables: list[str]) -> str:

@@ -46,6 +46,9 @@ MAX_EXPIRES = 604800  # one week, AWS's upper bound for X-Amz-Expires
 CLOCK_SKEW = timedelta(minutes=15)
 _AMZ_DATE_RE = re.compile(r"[0-9]{8}T[0-9]{6}Z")  # not \d: it matches non-ASCII digits
 _SHA256_HEX_RE = re.compile(r"[0-9a-fA-F]{64}")
+# Non-empty segments of unreserved characters, none starting with a dot: a path that neither
+# dot-segment removal nor encoding changes.
+_PLAIN_PATH = re.compile(r"(?:/[A-Za-z0-9_~-][A-Za-z0-9_.~-]*)*/?")
 _CLIP = 256  # bound on request text echoed back in error messages
 
 
@@ -382,6 +385,8 @@ def canonical_request(
 
 def canonical_uri(path: str, *, normalize: bool = True) -> str:
     """Encode the raw path again; non-S3 services sign it double-encoded."""
+    if path and _PLAIN_PATH.fullmatch(path):
+        return path  # nothing to remove, nothing to encode: IAM's and STS's "/" among them
     if normalize:
         path = remove_dot_segments(path)
     return quote(_bytes(path or "/"), safe="/")
@@ -416,8 +421,7 @@ def canonical_headers(headers: dict[str, tuple[str, ...]], signed_headers: Itera
     """One ``name:value\\n`` line per signed header. A header that is signed but
     absent is rendered with an empty value, so that the signature fails."""
     return "".join(
-        f"{name}:{','.join(_trimall(v) for v in headers.get(name, ()))}\n"
-        for name in signed_headers
+        [f"{name}:{','.join(map(_trimall, headers.get(name, ())))}\n" for name in signed_headers]
     )
 
 

@@ -23,7 +23,7 @@ def test_the_lookup_loads_what_the_orm_loads(alice, mallory):
     still read, lazily, if touched)."""
     first, second = make_access_key(alice), make_access_key(alice)
     make_access_key(mallory)
-    found = lookup.account_keys_of(second.access_key.pk)
+    found = lookup.account_keys_of(second.access_key.pk).all
     assert found[0].get_deferred_fields() == set()
     loaded = {"id", *lookup.API_OWNER_FIELDS}
     assert found[0].owner.get_deferred_fields() == {
@@ -58,12 +58,13 @@ def test_an_api_call_whose_use_is_recorded_runs_one_query(alice, service, action
 
 def test_no_key_no_rows(alice):
     make_access_key(alice)
-    assert lookup.account_keys_of("AKIAAAAAAAAAAAAAAAAA") == []
+    found = lookup.account_keys_of("AKIAAAAAAAAAAAAAAAAA")
+    assert found.all == [] and found.get("AKIAAAAAAAAAAAAAAAAA") is None
 
 
 def test_loaded_instances_can_be_changed_and_saved(alice):
     new_key = make_access_key(alice)
-    (access_key,) = lookup.account_keys_of(new_key.access_key.pk)
+    (access_key,) = lookup.account_keys_of(new_key.access_key.pk).all
     access_key_deactivate(access_key=access_key, context=None)
     assert AccessKey.objects.get(pk=access_key.pk).status == AccessKey.Status.INACTIVE
 
@@ -77,7 +78,27 @@ def test_instances_are_built_through_from_db_with_their_init_signals(alice):
 
     post_init.connect(receiver, sender=AccessKey)
     try:
-        (access_key,) = lookup.account_keys_of(new_key.access_key.pk)
+        (access_key,) = lookup.account_keys_of(new_key.access_key.pk).all
     finally:
         post_init.disconnect(receiver, sender=AccessKey)
     assert seen == [access_key]
+
+
+def test_a_key_asked_for_alone_is_the_only_one_built(alice):
+    first, second = make_access_key(alice), make_access_key(alice)
+    seen = []
+
+    def receiver(sender, instance, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append(instance)
+
+    post_init.connect(receiver, sender=AccessKey)
+    try:
+        found = lookup.account_keys_of(second.access_key.pk)
+        signing = found.get(second.access_key.pk)
+        assert [k.pk for k in seen] == [second.access_key.pk]
+        everything = found.all
+    finally:
+        post_init.disconnect(receiver, sender=AccessKey)
+    assert [k.pk for k in everything] == [first.access_key.pk, second.access_key.pk]
+    assert everything[1] is signing and everything[0].owner is signing.owner
+    assert len(seen) == 2  # the signing key was not built twice

@@ -14,11 +14,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from unittest import mock
+from urllib.parse import quote
 
 import pytest
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
+from hypothesis import given
+from hypothesis import strategies as st
 
 from keys import sigv4
 
@@ -606,6 +609,17 @@ def test_it_derives_the_signing_key_from_aws_documentation():
 def test_it_double_encodes_and_normalizes_paths(raw, normalized, verbatim):
     assert sigv4.canonical_uri(raw) == normalized
     assert sigv4.canonical_uri(raw, normalize=False) == verbatim
+
+
+@given(st.text(alphabet="/.~_-aZ09%+ é", max_size=24))
+def test_a_plain_path_is_left_as_it_is_only_when_the_rules_leave_it(path):
+    """The shortcut for plain paths gives what dot-segment removal and encoding give."""
+    assert sigv4.canonical_uri(path) == quote(
+        (sigv4.remove_dot_segments(path) or "/").encode("utf-8", "surrogatepass"), safe="/"
+    )
+    assert sigv4.canonical_uri(path, normalize=False) == quote(
+        (path or "/").encode("utf-8", "surrogatepass"), safe="/"
+    )
 
 
 def test_it_reencodes_query_parameters_per_rfc_3986():
