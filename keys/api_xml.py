@@ -31,9 +31,17 @@ def iso8601(moment: datetime) -> str:
     return f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:{m.second:02d}Z"
 
 
+# Text that needs neither replacing nor escaping: allowed characters other than &, < and >.
+_PLAIN_TEXT = re.compile(
+    "[\t\n\r\x20-\x25\x27-\x3b\x3d\x3f-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]*"
+)
+
+
 def _escaped(text: str) -> str:
     # As ElementTree escapes text nodes: &, < and > (quotes need no escaping outside
     # attributes).
+    if _PLAIN_TEXT.fullmatch(text):
+        return text
     return _xml_text(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 

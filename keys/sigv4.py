@@ -409,6 +409,8 @@ def remove_dot_segments(path: str) -> str:
 
 
 def canonical_query(query: Iterable[tuple[bytes, bytes]], *, exclude: Container[bytes] = ()) -> str:
+    if not query:
+        return ""  # a POST's query: nothing to sort or encode
     encoded = sorted(
         (quote(name, safe=""), quote(value, safe=""))
         for name, value in query
