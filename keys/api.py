@@ -98,6 +98,7 @@ STS = Service("sts", "2011-06-15", "https://sts.amazonaws.com/doc/2011-06-15/", 
 SERVICES = {service.name: service for service in (IAM, STS)}
 
 UNAVAILABLE = "Service is unable to handle request."
+MALFORMED_QUERY = "The request parameters could not be parsed."
 ALLOWED_METHODS = ("GET", "POST")
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"  # what every AWS SDK sends
 INTERNAL_ERROR = (
@@ -297,19 +298,16 @@ def _form(raw: bytes) -> dict[str, str]:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         text = raw.decode("iso-8859-1")
+    limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+    if "%" not in text and "+" not in text:
+        # Nothing to decode (an SDK's usual body): parse_qsl's split, without its unquoting.
+        if limit is not None and text.count("&") + 1 > limit:
+            raise ApiError("MalformedQueryString", MALFORMED_QUERY)
+        return dict(piece.partition("=")[::2] for piece in text.split("&") if piece)
     try:
-        return dict(
-            parse_qsl(
-                text,
-                keep_blank_values=True,
-                encoding="utf-8",
-                max_num_fields=settings.DATA_UPLOAD_MAX_NUMBER_FIELDS,
-            )
-        )
+        return dict(parse_qsl(text, keep_blank_values=True, encoding="utf-8", max_num_fields=limit))
     except ValueError:
-        raise ApiError(
-            "MalformedQueryString", "The request parameters could not be parsed."
-        ) from None
+        raise ApiError("MalformedQueryString", MALFORMED_QUERY) from None
 
 
 def _raw_path(environ: Mapping[str, Any]) -> str:
