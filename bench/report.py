@@ -199,7 +199,7 @@ def build_report(targets: list[Target], meta: dict) -> tuple[str, list[str]]:
             "## What was measured",
             "",
             "- **console**: `gunicorn console.wsgi -c console/gunicorn.conf.py` as `make run`"
-            f" serves it (local mode, DEBUG off, {meta['workers']} sync workers), on a fresh"
+            f" serves it (local mode, DEBUG off, {meta['workers']} threaded workers), on a fresh"
             f" SQLite database in its own VAR_DIR seeded with {meta['seeded']['accounts']:,}"
             f" accounts and {meta['seeded']['access_keys']:,} access keys"
             f" ({meta['seeded']['filler_via']}, {meta['seeded']['seconds']} s).",
