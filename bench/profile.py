@@ -48,7 +48,7 @@ CENTRES = [
     ("DB connection setup", "get_new_connection"),
     ("close_old_connections", "django/db/__init__.py:close_old_connections"),
     ("SigV4 (keys/sigv4.py)", "keys/sigv4.py:"),
-    ("API XML (keys/api_xml.py)", "keys/api_xml.py:"),
+    ("API XML (keys/api/xml.py)", "keys/api/xml.py:"),
     ("record last use (access_key_record_use)", "keys/services.py:access_key_record_use"),
     ("Fernet decrypt (keys/crypto.py)", "keys/crypto.py:"),
     ("CSP header (build_policy)", "django/utils/csp.py:"),

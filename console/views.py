@@ -84,7 +84,7 @@ def _migrations_applied(connection) -> bool:  # type: ignore[no-untyped-def]
 def server_error(request: HttpRequest) -> HttpResponse:
     """Uncaught errors: a database outage is a 503 that recovers by itself; anything else a
     plain 500. Neither touches the database nor shows a traceback. (/api answers its own
-    failures in AWS XML: keys.api.answer.)"""
+    failures in AWS XML: keys.api.endpoint.answer.)"""
     error = sys.exc_info()[1]
     unavailable = isinstance(error, (DatabaseError, InterfaceError))
     template = "503.html" if unavailable else "500.html"

@@ -1,4 +1,4 @@
-"""WSGI entry point (gunicorn, runserver): /api to the API application (keys/api_wsgi.py), every
+"""WSGI entry point (gunicorn, runserver): /api to the API application (keys/api/wsgi.py), every
 other request to Django's."""
 
 import os
@@ -9,7 +9,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "console.settings")
 
 console_application = get_wsgi_application()
 
-from keys.api_wsgi import ApiApplication  # noqa: E402 - imports models: after the setup above
+from keys.api.wsgi import ApiApplication  # noqa: E402 - imports models: after the setup above
 
 application = ApiApplication(fallback=console_application)
 

@@ -1,5 +1,5 @@
 """boto3 and the AWS CLI against the console as `make run` serves it: gunicorn, whose /api
-is the lean WSGI application (keys/api_wsgi.py), not the Django view the live server runs."""
+is the lean WSGI application (keys/api/wsgi.py), not the Django view the live server runs."""
 
 import http.client
 import urllib.request

@@ -6,7 +6,7 @@ import pytest
 from django.core.wsgi import get_wsgi_application
 from django.test import RequestFactory
 
-from keys.api_wsgi import ApiApplication
+from keys.api.wsgi import ApiApplication
 from tests.factories import make_access_key
 from tests.servers import signed_api_request
 from tests.wsgi import WsgiClient

@@ -27,7 +27,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accounts.models import Event
-from keys import api
+from keys.api import endpoint as api
+from keys.exceptions import INVALID_CLIENT_TOKEN
 from keys.models import AccessKey
 from keys.services import access_key_deactivate, access_key_delete
 from tests.factories import make_access_key
@@ -382,7 +383,7 @@ def test_update_access_key_deactivates_and_reactivates(client, alice, alice_key)
         call(client, second, "GetCallerIdentity"),
         403,
         "InvalidClientTokenId",
-        api.INVALID_CLIENT_TOKEN,
+        INVALID_CLIENT_TOKEN,
         ns=STS_NS,
     )
     assert_success(
@@ -408,7 +409,7 @@ def test_a_key_can_make_itself_inactive_and_is_refused_next(client, alice_key):
         call(client, alice_key, "ListAccessKeys"),
         403,
         "InvalidClientTokenId",
-        api.INVALID_CLIENT_TOKEN,
+        INVALID_CLIENT_TOKEN,
     )
 
 
@@ -557,7 +558,7 @@ def test_an_unknown_key_is_an_invalid_client_token(client):
             service="sts",
             params={"Action": "GetCallerIdentity", "Version": STS_VERSION},
         )
-        assert_error(response, 403, "InvalidClientTokenId", api.INVALID_CLIENT_TOKEN, ns=STS_NS)
+        assert_error(response, 403, "InvalidClientTokenId", INVALID_CLIENT_TOKEN, ns=STS_NS)
 
 
 def test_an_inactive_key_is_an_invalid_client_token(client, alice_key):
@@ -566,7 +567,7 @@ def test_an_inactive_key_is_an_invalid_client_token(client, alice_key):
         call(client, alice_key, "ListAccessKeys"),
         403,
         "InvalidClientTokenId",
-        api.INVALID_CLIENT_TOKEN,
+        INVALID_CLIENT_TOKEN,
     )
     assert reload(alice_key).last_used_at is None
 
@@ -577,7 +578,7 @@ def test_a_deleted_key_is_an_invalid_client_token(client, alice_key):
         call(client, alice_key, "ListAccessKeys"),
         403,
         "InvalidClientTokenId",
-        api.INVALID_CLIENT_TOKEN,
+        INVALID_CLIENT_TOKEN,
     )
 
 
@@ -747,7 +748,7 @@ def test_an_unexpected_failure_is_an_xml_500_logged_without_secrets(
     assert any(
         request_id in record.getMessage() and record.exc_info
         for record in caplog.records
-        if record.name == "keys.api"
+        if record.name == "keys.api.endpoint"
     )
     assert alice_key.secret_access_key not in caplog.text
 

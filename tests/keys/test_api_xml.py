@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta, timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from keys import api_xml
-from keys.api_xml import Fields
+from keys.api import xml as api_xml
+from keys.api.xml import Fields
 
 NAMESPACE = "https://iam.amazonaws.com/doc/2010-05-08/"
 tags = st.sampled_from(["AccessKeyId", "Status", "member", "Message", "entry", "key", "value"])

@@ -27,7 +27,9 @@ from accounts.mfa import serial_number
 from accounts.mfa.services import mfa_device_create_passkey
 from accounts.mfa.totp import STEP_SECONDS
 from accounts.models import Event
-from keys import api, session_tokens
+from keys import session_tokens, sigv4
+from keys.api import caller
+from keys.api import endpoint as api
 from keys.crypto import seal
 from keys.exceptions import ExpiredSessionToken, InvalidSessionToken, MfaAttemptsExceeded
 from keys.ids import account_id_from_access_key_id
@@ -64,7 +66,7 @@ ASIA = re.compile(r"ASIA[A-Z2-7]{16}")
 
 
 class ServerClock:
-    """The server's clock (keys.api's timezone.now), stopped and moved by hand."""
+    """The server's clock (keys.api.endpoint's timezone.now), stopped and moved by hand."""
 
     def __init__(self, at: datetime) -> None:
         self.at = at
@@ -514,9 +516,9 @@ def test_every_post_sts_token_vector_verifies_without_being_told_how_it_was_sign
     secret and time, pass its signature check as they come."""
     request = signed.parse()
     assert request.session_token
-    api._verify_signature(request, SECRET, now=VECTOR_TIME)
-    with pytest.raises(api.sigv4.SignatureDoesNotMatch):
-        api._verify_signature(request, "w" * 40, now=VECTOR_TIME)
+    caller._verify_signature(request, SECRET, now=VECTOR_TIME)
+    with pytest.raises(sigv4.SignatureDoesNotMatch):
+        caller._verify_signature(request, "w" * 40, now=VECTOR_TIME)
 
 
 def test_a_wrong_session_secret_does_not_match(client, alice_key):

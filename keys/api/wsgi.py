@@ -28,7 +28,7 @@ from django.middleware.security import SecurityMiddleware
 
 from console.observability import new_request_id, request_id_var, valid_incoming_request_id
 
-from .api import answer
+from .endpoint import answer
 
 type StartResponse = Callable[..., Any]
 type WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]

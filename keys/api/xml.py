@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 # A result is a list of (tag, content) pairs, content being text or a nested result; lists
 # of AWS "members" are just repeated ("member", [...]) pairs. Plain data keeps the handlers
-# in api.py free of XML. Tags are always the code's own names, never request text.
+# in iam.py and sts.py free of XML. Tags are always the code's own names, never request text.
 type Fields = list[tuple[str, str | Fields]]
 
 _NOT_XML_CHARS = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
