@@ -3,11 +3,10 @@ into instances by ``Model.from_db``, as the ORM turns them.
 
 Compiling a one-row ``.get()`` through the ORM cost more than running it, on every request,
 for statements that never change (bench/README.md has the figures). The SELECT list names
-every concrete field of the models; the caller writes the rest with quoted names and ``%s``
-for every value; each column goes through the database converters the ORM applies.
-Used by keys/lookup.py, accounts/mfa/lookup.py, console/sessions.py and accounts/backends.py;
-their tests compare
-the instances with the ORM's.
+the models' concrete fields (or those ``only`` keeps, as ``QuerySet.only()`` would); the
+caller writes the rest with quoted names and ``%s`` for every value; each column goes through
+the database converters the ORM applies. Used by keys/lookup.py, accounts/mfa/lookup.py,
+console/sessions.py and accounts/backends.py; their tests compare the instances with the ORM's.
 """
 
 from collections.abc import Callable, Mapping, Sequence
