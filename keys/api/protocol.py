@@ -54,7 +54,8 @@ class Validation:
         self.params = params
         self.problems: list[str] = []
 
-    def _fail(self, value: str | None, member: str, constraint: str) -> None:
+    def _fail(self, value: str | None, name: str, constraint: str) -> None:
+        member = name[0].lower() + name[1:]  # AWS names the member in camel case
         shown = "null" if value is None else f"'{value}'"
         self.problems.append(
             f"Value {shown} at '{member}' failed to satisfy constraint: {constraint}"
@@ -70,35 +71,33 @@ class Validation:
         pattern: str | None = None,
         choices: tuple[str, ...] | None = None,
     ) -> str | None:
-        member = name[0].lower() + name[1:]
         value = self.params.get(name)
         if value is None:
             if required:
-                self._fail(None, member, "Member must not be null")
+                self._fail(None, name, "Member must not be null")
             return None
         if choices is not None and value not in choices:
-            self._fail(value, member, f"Member must satisfy enum value set: [{', '.join(choices)}]")
+            self._fail(value, name, f"Member must satisfy enum value set: [{', '.join(choices)}]")
         if pattern is not None and not re.fullmatch(pattern, value, re.ASCII):
-            self._fail(value, member, f"Member must satisfy regular expression pattern: {pattern}")
+            self._fail(value, name, f"Member must satisfy regular expression pattern: {pattern}")
         if len(value) < min_length:
-            self._fail(value, member, f"{_LENGTH} greater than or equal to {min_length}")
+            self._fail(value, name, f"{_LENGTH} greater than or equal to {min_length}")
         if max_length is not None and len(value) > max_length:
-            self._fail(value, member, f"{_LENGTH} less than or equal to {max_length}")
+            self._fail(value, name, f"{_LENGTH} less than or equal to {max_length}")
         return value
 
     def integer(self, name: str, *, minimum: int, maximum: int) -> int | None:
-        member = name[0].lower() + name[1:]
         value = self.params.get(name)
         if value is None:
             return None
         if not re.fullmatch(r"[+-]?[0-9]{1,10}", value):
-            self._fail(value, member, "Member must be an integer")
+            self._fail(value, name, "Member must be an integer")
             return None
         number = int(value)
         if number < minimum:
-            self._fail(value, member, f"Member must have value greater than or equal to {minimum}")
+            self._fail(value, name, f"Member must have value greater than or equal to {minimum}")
         if number > maximum:
-            self._fail(value, member, f"Member must have value less than or equal to {maximum}")
+            self._fail(value, name, f"Member must have value less than or equal to {maximum}")
         return number
 
     def check(self) -> None:

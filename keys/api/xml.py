@@ -26,7 +26,7 @@ def _xml_text(text: str) -> str:
 
 def iso8601(moment: datetime) -> str:
     """AWS's timestamp form in IAM and STS responses: UTC, whole seconds, a Z."""
-    m = moment.astimezone(UTC)
+    m = moment if moment.tzinfo is UTC else moment.astimezone(UTC)
     # Not strftime: slower, and glibc's %Y does not zero-pad years before 1000.
     return f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:{m.second:02d}Z"
 
