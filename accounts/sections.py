@@ -8,6 +8,8 @@ from .mfa.lookup import devices_of
 from .mfa.services import MFA_DEVICE_LIMIT, MFADeviceLimitExceeded
 from .password import password_fields
 
+MFA_LIMIT_MESSAGE = str(MFADeviceLimitExceeded())
+
 
 def security_credentials_sections(request: HttpRequest) -> dict[str, object]:
     """What the Password and MFA sections of Your Security Credentials show; a view that
@@ -19,7 +21,7 @@ def security_credentials_sections(request: HttpRequest) -> dict[str, object]:
         "mfa_devices": devices,
         "mfa_device_limit": MFA_DEVICE_LIMIT,
         "at_mfa_limit": len(devices) >= MFA_DEVICE_LIMIT,
-        "mfa_limit_message": str(MFADeviceLimitExceeded()),
+        "mfa_limit_message": MFA_LIMIT_MESSAGE,
         "removing_device": None,
         "open_section": request.GET.get("expanded"),
     }
