@@ -6,15 +6,21 @@ the browser that made the change gets the new hash and stays signed in.
 """
 
 import string
+from functools import lru_cache
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
+from django.core.signals import setting_changed
 from django.db import transaction
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_POST
@@ -93,6 +99,37 @@ class ChangePasswordForm(forms.Form):
         return cleaned
 
 
+def password_fields(form: ChangePasswordForm | None = None) -> SafeString:
+    """Change password's fields as Django renders them: ``form``'s, with its errors, or
+    a blank form's. A blank form is the same markup for every user (a password input never
+    shows a value), so it is rendered once per process, not on every page load."""
+    if form is None:
+        return _blank_fields() if not settings.DEBUG else _fields(_blank_form())
+    return _fields(form)
+
+
+def _fields(form: ChangePasswordForm) -> SafeString:
+    context = {"password_form": form, "password_rules": RULES}
+    # An autoescaping template's output, kept safe when the page prints it.
+    html = render_to_string("accounts/_password_fields.html", context)
+    return mark_safe(html)  # noqa: S308  # nosec B308 B703
+
+
+def _blank_form() -> ChangePasswordForm:
+    return ChangePasswordForm(user=RootUser())
+
+
+@lru_cache(maxsize=1)
+def _blank_fields() -> SafeString:
+    return _fields(_blank_form())
+
+
+@receiver(setting_changed)
+def _forget_blank_fields(*, setting: str, **kwargs: object) -> None:
+    if setting in ("TEMPLATES", "FORM_RENDERER", "DEBUG"):
+        _blank_fields.cache_clear()
+
+
 @sensitive_variables("new_password")
 def password_change(*, user: RootUser, new_password: str, context: EventContext | None) -> None:
     """Set the new password and record it; every session still holding the old password's
@@ -117,7 +154,7 @@ def change_password(request: HttpRequest) -> HttpResponse:
     form = ChangePasswordForm(request.POST, user=request.user)
     if not form.is_valid():
         return render_credentials_page(
-            request, status=400, password_form=form, open_section="password"
+            request, status=400, password_fields=password_fields(form), open_section="password"
         )
     password_change(
         user=request.user,

@@ -5,9 +5,10 @@ from django.http import HttpRequest
 
 from .mfa import serial_number
 from .mfa.lookup import devices_of
-from .mfa.passkeys import rp_id
 from .mfa.services import MFA_DEVICE_LIMIT, MFADeviceLimitExceeded
-from .password import RULES, ChangePasswordForm
+from .password import password_fields
+
+MFA_LIMIT_MESSAGE = str(MFADeviceLimitExceeded())
 
 
 def security_credentials_sections(request: HttpRequest) -> dict[str, object]:
@@ -15,14 +16,12 @@ def security_credentials_sections(request: HttpRequest) -> dict[str, object]:
     answers one of them overrides its part (a form with errors, a device to remove)."""
     devices = devices_of(request.user)
     return {
-        "password_form": ChangePasswordForm(user=request.user),
-        "password_rules": RULES,
+        "password_fields": password_fields(),
         "mfa_serial": serial_number,
         "mfa_devices": devices,
         "mfa_device_limit": MFA_DEVICE_LIMIT,
         "at_mfa_limit": len(devices) >= MFA_DEVICE_LIMIT,
-        "mfa_limit_message": str(MFADeviceLimitExceeded()),
-        "passkeys_available": rp_id(request) is not None,
+        "mfa_limit_message": MFA_LIMIT_MESSAGE,
         "removing_device": None,
         "open_section": request.GET.get("expanded"),
     }

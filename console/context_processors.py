@@ -8,6 +8,8 @@ from django.urls import get_script_prefix
 from django.utils import timezone
 from django.utils.html import escape, format_html
 
+from console.jinja2 import links_for
+
 
 def csrf(request: HttpRequest) -> dict[str, object]:
     """``csrf_token`` and ``csrf_input`` from Django's ``get_token``, once per render.
@@ -47,10 +49,12 @@ class _OnFirstUse:
 
 def request_locals(request: HttpRequest) -> dict[str, object]:
     """The request's current time zone and script prefix, looked up once per render for
-    console.jinja2's ``date`` and ``url``. Django keeps both in request-local storage
+    console.jinja2's ``date``, ``url`` and ``links``. Django keeps both in request-local storage
     (asgiref's Local), where each read costs a context variable lookup and more: a page
     with a dozen links and a few dates read them two dozen times."""
+    prefix = get_script_prefix()
     return {
         "current_timezone": timezone.get_current_timezone(),
-        "script_prefix": get_script_prefix(),
+        "script_prefix": prefix,
+        "links": links_for(prefix),
     }

@@ -1,11 +1,11 @@
 """The Jinja2 environment the console's templates are written for.
 
-Jinja2 compiles a template to Python once; Django's engine rendering the credentials page
-was most of its time. The templates keep Django's pieces: ``url()`` is ``reverse``,
-``static()`` the static files storage, ``htmx_script()`` django-htmx's tag, and the filters
-are Django's own ``date``, ``timesince``, ``pluralize`` and ``truncatechars``. Django's Jinja2
-backend adds ``request`` and runs the context processors in settings (``csrf_input``,
-``user``, ``messages``, ``csp_nonce``).
+Jinja2 compiles a template to Python once; Django's engine rendering the credentials page was
+most of its time. The templates keep Django's pieces: ``url()`` is ``reverse`` (and
+``links.<name>`` the same for a view without arguments), ``static()`` the static files storage,
+``htmx_script()`` django-htmx's tag, and the filters are Django's own ``date``, ``timesince``,
+``pluralize`` and ``truncatechars``. Django's Jinja2 backend adds ``request`` and runs the
+context processors in settings (``csrf_input``, ``user``, ``messages``, ``csp_nonce``).
 
 An unknown name renders as nothing, as in a Django template, in development too (Django's
 backend would show it as ``{{ name }}`` under DEBUG).
@@ -46,6 +46,31 @@ def _reverse(prefix: str, name: str, args: tuple[Any, ...]) -> str:
     return reverse(name, args=args)
 
 
+class Links:
+    """``links.<name>``: ``url(name)`` for a view without arguments, as an attribute. The
+    console chrome on every page has half a dozen such links, and a template reads an
+    attribute for a fraction of what calling ``url()`` costs. With a script prefix (the
+    request_locals context processor's, see ``links_for``) each is reversed once per
+    process; without one (a page rendered without a request) on each use."""
+
+    def __init__(self, prefix: str | None) -> None:
+        self._prefix = prefix
+
+    def __getattr__(self, name: str) -> str:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if self._prefix is None:
+            return _reverse(get_script_prefix(), name, ())
+        link = _reverse(self._prefix, name, ())
+        setattr(self, name, link)  # read as a plain attribute from now on
+        return link
+
+
+@lru_cache(maxsize=16)
+def links_for(prefix: str) -> Links:
+    return Links(prefix)
+
+
 @lru_cache(maxsize=1024)
 def static(path: str) -> str:
     """``{% static %}`` with django.contrib.staticfiles installed, worked out once per
@@ -76,6 +101,7 @@ def _htmx_tags(debug: bool) -> str:
 def _forget_what_settings_decide(*, setting: str, **kwargs: object) -> None:
     if setting in ("ROOT_URLCONF", "STATIC_URL", "STORAGES", "FORCE_SCRIPT_NAME", "DEBUG"):
         _reverse.cache_clear()
+        links_for.cache_clear()
         static.cache_clear()
         _htmx_tags.cache_clear()
     if setting in ("USE_TZ", "USE_I18N"):
@@ -119,6 +145,32 @@ def date(context: Context, value: Any, arg: str | None = None) -> str:
     return defaultfilters.date(value, arg)
 
 
+def timesince(value: Any, arg: Any = None) -> str:
+    """Django's ``timesince`` filter. Under a day, which is when the templates show it (a
+    key used today), the answer is hours and minutes, written directly: Django's general
+    algorithm, with its lazy translated strings, costs more than the rest of a row.
+    tests/console/test_jinja2.py checks it against Django's."""
+    if arg is None and isinstance(value, datetime) and value.tzinfo is not None:
+        recent = _within_a_day(value, datetime.now(value.tzinfo))
+        if recent is not None:
+            return recent
+    return defaultfilters.timesince_filter(value, arg)
+
+
+def _within_a_day(value: datetime, now: datetime) -> str | None:
+    since = (now - value).total_seconds()
+    if not 60 <= since < 24 * 60 * 60 or _date_settings()[1]:
+        return None  # Django's answer: "0 minutes", days and more, or translated
+    hours, minutes = int(since // 3600), int(since % 3600 // 60)
+    if not hours:
+        return _units(minutes, "minute")
+    return _units(hours, "hour") + (f", {_units(minutes, 'minute')}" if minutes else "")
+
+
+def _units(count: int, unit: str) -> str:
+    return f"{count}\xa0{unit}{'' if count == 1 else 's'}"  # avoid_wrapping's no-break space
+
+
 @lru_cache(maxsize=1)
 def _date_settings() -> tuple[bool, bool]:
     """USE_TZ and USE_I18N, read once; forgotten when a test changes them."""
@@ -128,10 +180,10 @@ def _date_settings() -> tuple[bool, bool]:
 def environment(**options: Any) -> Environment:
     options["undefined"] = Undefined
     env = Environment(**options)  # noqa: S701  # nosec B701 - Django's backend sets autoescape=True
-    env.globals.update(url=url, static=static, htmx_script=htmx_script)
+    env.globals.update(url=url, links=Links(None), static=static, htmx_script=htmx_script)
     env.filters.update(
         date=date,
-        timesince=defaultfilters.timesince_filter,
+        timesince=timesince,
         pluralize=defaultfilters.pluralize,
         truncatechars=defaultfilters.truncatechars,
     )

@@ -36,7 +36,9 @@ class RequestIdMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        incoming = request.headers.get("X-Request-ID", "")
+        # META, not request.headers: that builds a dict of every header, which nothing
+        # else on most requests reads.
+        incoming = request.META.get("HTTP_X_REQUEST_ID", "")
         request_id = incoming if valid_incoming_request_id(incoming) else new_request_id()
         request.request_id = request_id  # type: ignore[attr-defined]
         token = request_id_var.set(request_id)

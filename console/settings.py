@@ -131,7 +131,9 @@ WSGI_APPLICATION = "console.wsgi.application"
 # thirds of its time. Form widgets still render with Django's own form renderer.
 # Form widgets through Django's own Jinja2 widget templates, like the pages: the Django
 # template engine's renderer cost the credentials page about a sixth of its instructions
-# (bench/README.md).
+# (bench/README.md). The page's blank Change password fields are now rendered once per
+# process (accounts/password.py); forms with errors and the other pages' forms still are
+# rendered per request.
 FORM_RENDERER = "django.forms.renderers.Jinja2"
 TEMPLATES = [
     {

@@ -94,3 +94,20 @@ def test_the_section_is_on_the_credentials_page_above_the_access_keys(alice_clie
     for label in ("Current password", "New password", "Confirm new password"):
         assert f">{label}</label>" in page
     assert ">Change password</button>" in page
+
+
+def test_the_blank_fields_rendered_once_are_the_fields_of_this_users_form(alice):
+    # The page shows markup rendered once per process; it must be what Django renders for
+    # the signed-in user's own blank form, field for field.
+    from django.template.loader import render_to_string
+
+    from accounts.password import RULES, ChangePasswordForm, password_fields
+
+    fresh = render_to_string(
+        "accounts/_password_fields.html",
+        {"password_form": ChangePasswordForm(user=alice), "password_rules": RULES},
+    )
+    assert password_fields() == fresh
+    assert password_fields() is password_fields()  # worked out once
+    assert 'autocomplete="current-password"' in fresh
+    assert fresh.count('autocomplete="new-password"') == 2
