@@ -145,32 +145,6 @@ def date(context: Context, value: Any, arg: str | None = None) -> str:
     return defaultfilters.date(value, arg)
 
 
-def timesince(value: Any, arg: Any = None) -> str:
-    """Django's ``timesince`` filter. Under a day, which is when the templates show it (a
-    key used today), the answer is hours and minutes, written directly: Django's general
-    algorithm, with its lazy translated strings, costs more than the rest of a row.
-    tests/console/test_jinja2.py checks it against Django's."""
-    if arg is None and isinstance(value, datetime) and value.tzinfo is not None:
-        recent = _within_a_day(value, datetime.now(value.tzinfo))
-        if recent is not None:
-            return recent
-    return defaultfilters.timesince_filter(value, arg)
-
-
-def _within_a_day(value: datetime, now: datetime) -> str | None:
-    since = (now - value).total_seconds()
-    if not 60 <= since < 24 * 60 * 60 or _date_settings()[1]:
-        return None  # Django's answer: "0 minutes", days and more, or translated
-    hours, minutes = int(since // 3600), int(since % 3600 // 60)
-    if not hours:
-        return _units(minutes, "minute")
-    return _units(hours, "hour") + (f", {_units(minutes, 'minute')}" if minutes else "")
-
-
-def _units(count: int, unit: str) -> str:
-    return f"{count}\xa0{unit}{'' if count == 1 else 's'}"  # avoid_wrapping's no-break space
-
-
 @lru_cache(maxsize=1)
 def _date_settings() -> tuple[bool, bool]:
     """USE_TZ and USE_I18N, read once; forgotten when a test changes them."""
@@ -183,7 +157,7 @@ def environment(**options: Any) -> Environment:
     env.globals.update(url=url, links=Links(None), static=static, htmx_script=htmx_script)
     env.filters.update(
         date=date,
-        timesince=timesince,
+        timesince=defaultfilters.timesince_filter,
         pluralize=defaultfilters.pluralize,
         truncatechars=defaultfilters.truncatechars,
     )

@@ -84,22 +84,3 @@ def test_urls_carry_the_script_prefix_the_page_was_rendered_with() -> None:
     assert render(source, k=key_id).startswith("/iam/security_credentials /iam/")
     assert render(links) == "/iam/security_credentials /signout"
     assert render(links, **request_locals(RequestFactory().get("/"))) == render(links)
-
-
-@given(seconds=st.floats(min_value=-60, max_value=3 * 24 * 60 * 60, allow_nan=False))
-def test_timesince_under_a_day_matches_djangos(seconds: float) -> None:
-    from django.utils.timesince import timesince
-
-    now = datetime(2026, 3, 1, 0, 30, tzinfo=UTC)  # a month and a year boundary within a day
-    value = now - timedelta(seconds=seconds)
-    fast = jinja2._within_a_day(value, now)
-    assert fast is None or fast == timesince(value, now)
-    if 60 <= seconds < 24 * 60 * 60:
-        assert fast is not None
-
-
-def test_timesince_renders_as_djangos_filter() -> None:
-    for ago in (timedelta(seconds=5), timedelta(minutes=1), timedelta(hours=3, minutes=2)):
-        moment = datetime.now(UTC) - ago
-        assert render("{{ m|timesince }}", m=moment) == defaultfilters.timesince_filter(moment)
-    assert render("{{ m|timesince }}", m=None) == ""
