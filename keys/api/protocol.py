@@ -33,7 +33,7 @@ REGION_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")
 
 
 class ApiError(Exception):
-    """An answer in AWS's words: raised anywhere below, rendered once in :func:`answer`."""
+    """An answer in AWS's words: raised anywhere in the API, rendered once (endpoint.answer)."""
 
     def __init__(self, code: str, message: str, *, status: int = 400, fault: str = "Sender"):
         super().__init__(f"{code}: {message}")
