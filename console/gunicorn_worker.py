@@ -5,9 +5,9 @@ gthread already keeps a connection that sends nothing off the threads (after 5 s
 the worker's poller instead, and is closed after ``keepalive``). A client that starts a request
 and then stalls would still hold its thread for as long as it liked, so this worker adds:
 
-- headers: every read from the client waits at most ``READ_TIMEOUT`` (SO_RCVTIMEO on the
-  socket, which gthread's blocking mode leaves in place); headers are bounded in size by
-  gunicorn's ``limit_request_*``;
+- headers: every read from the client waits at most ``READ_TIMEOUT`` (SO_RCVTIMEO, set once
+  on the connection's socket, which gthread's blocking mode leaves in place); headers are
+  bounded in size by gunicorn's ``limit_request_*``;
 - body: a body of known length is read whole, within ``READ_TIMEOUT`` in all, before the
   application sees the request, so Django never waits on the client; a client too slow for
   that gets a 408 and the connection is closed.
@@ -41,39 +41,54 @@ class DeadlineThreadWorker(ThreadWorker):
         super().init_process()
 
     def handle(self, conn):  # type: ignore[no-untyped-def]  # gunicorn's TConn
-        conn.sock.setsockopt(
-            socket.SOL_SOCKET, socket.SO_RCVTIMEO, struct.pack("ll", READ_TIMEOUT, 0)
-        )
+        if not conn.initialized:  # once a connection: the option stays on the socket
+            _set_read_timeout(conn.sock, READ_TIMEOUT)
         return super().handle(conn)
 
     def handle_request(self, req, conn):  # type: ignore[no-untyped-def]  # gunicorn's Request
         if isinstance(req.body.reader, LengthReader):
             length = req.body.reader.length
             if 0 < length <= MAX_BUFFERED_BODY:
-                req.body = Body(io.BytesIO(_read_whole(req.body, conn.sock)))
+                req.body = Body(io.BytesIO(_read_whole(req.body, length, conn.sock)))
         return super().handle_request(req, conn)
 
 
-def _read_whole(body: Body, sock: socket.socket) -> bytes:
+def _read_whole(body: Body, length: int, sock: socket.socket) -> bytes:
+    """The body, read within READ_TIMEOUT in all. Each read from the socket waits at most
+    what is left of that (SO_RCVTIMEO); a body that came with the headers (an SDK's form
+    POST) is read without touching the socket's options."""
     deadline = time.monotonic() + READ_TIMEOUT
-    chunks = []
+    chunks: list[bytes] = []
+    received, shortened = 0, False
     try:
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError
-            sock.settimeout(remaining)
-            chunk = body.read(READ_STEP)
+        while received < length:
+            chunk = body.read(min(READ_STEP, length - received))
             if not chunk:
-                return b"".join(chunks)
+                break  # the client closed early: the application sees what came
             chunks.append(chunk)
-    except TimeoutError:
+            received += len(chunk)
+            if received < length:  # another read may wait on the client
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError
+                _set_read_timeout(sock, remaining)
+                shortened = True
+        return b"".join(chunks)
+    except (TimeoutError, BlockingIOError):  # BlockingIOError: SO_RCVTIMEO ran out
         util.write_error(
             sock, 408, "Request Timeout", f"The request body took over {READ_TIMEOUT} s."
         )
         raise ClientTooSlow(b"".join(chunks)[:64]) from None
     finally:
-        sock.settimeout(None)
+        if shortened:
+            _set_read_timeout(sock, READ_TIMEOUT)
+
+
+def _set_read_timeout(sock: socket.socket, seconds: float) -> None:
+    """SO_RCVTIMEO: how long one read from the socket may wait (never zero: that is forever)."""
+    whole = int(seconds)
+    micro = max(int((seconds - whole) * 1_000_000), 0 if whole else 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, struct.pack("ll", whole, micro))
 
 
 def _quiet_header_timeouts(record: logging.LogRecord) -> bool:

@@ -2,6 +2,7 @@
 and a client that stalls in its request is cut off after the read deadline."""
 
 import contextlib
+import re
 import socket
 import time
 from collections.abc import Iterator
@@ -96,3 +97,36 @@ def test_a_client_that_stalls_in_its_request_is_cut_off_after_the_read_deadline(
         # Cut off by the deadline, not by the client's own timeout (READ_TIMEOUT + 10).
         assert time.monotonic() - started < READ_TIMEOUT + 5
     assert "Traceback" not in server.log_path.read_text(errors="replace")
+
+
+def test_a_body_sent_in_parts_within_the_deadline_is_read_whole(served) -> None:  # type: ignore[no-untyped-def]
+    """The second part waits on the socket with what is left of the deadline; the connection
+    then serves its next request as usual."""
+    _, server = served
+    body = b"Action=GetCallerIdentity&Version=2011-06-15"
+    head = (
+        b"POST /api HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
+        b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\n\r\n"
+        % (server.port, len(body))
+    )
+    with stalled(server, head + body[:10]) as sock:
+        time.sleep(1.0)
+        sock.sendall(body[10:])
+        first = _response(sock)
+        # Unsigned, so AWS's refusal: the API read the whole body and answered in XML.
+        assert first.startswith(b"HTTP/1.1 403 "), first[:200]
+        assert b"<Code>MissingAuthenticationToken</Code>" in first
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n\r\n" % server.port)
+        assert _response(sock).startswith(b"HTTP/1.1 200 ")
+
+
+def _response(sock: socket.socket) -> bytes:
+    """One whole HTTP response with a Content-Length, however the bytes arrive."""
+    received = b""
+    while b"\r\n\r\n" not in received:
+        received += sock.recv(65536)
+    head, _, body = received.partition(b"\r\n\r\n")
+    length = int(re.search(rb"(?i)\r\ncontent-length: *(\d+)", head).group(1))
+    while len(body) < length:
+        body += sock.recv(65536)
+    return head + b"\r\n\r\n" + body
