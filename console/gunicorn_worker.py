@@ -8,9 +8,12 @@ and then stalls would still hold its thread for as long as it liked, so this wor
 - headers: every read from the client waits at most ``READ_TIMEOUT`` (SO_RCVTIMEO, set once
   on the connection's socket, which gthread's blocking mode leaves in place); headers are
   bounded in size by gunicorn's ``limit_request_*``;
-- body: a body of known length is read whole, within ``READ_TIMEOUT`` in all, before the
-  application sees the request, so Django never waits on the client; a client too slow for
-  that gets a 408 and the connection is closed.
+- body: a body of known length is read whole before the application sees the request, so
+  Django never waits on the client. Once ``READ_TIMEOUT`` has passed, no further read starts,
+  and each read waits at most what was left of it; a client too slow for that gets a 408 and
+  the connection is closed. (A client that trickles a byte at a time can stretch one
+  ``READ_STEP`` read past the deadline, since gunicorn's reader loops over the socket inside it;
+  a buffering proxy in front bounds that.)
 
 In production a buffering proxy in front does this and more (docs/DEPLOY.md).
 """
@@ -26,7 +29,7 @@ from gunicorn.http.body import Body, LengthReader
 from gunicorn.http.errors import NoMoreData
 from gunicorn.workers.gthread import ThreadWorker
 
-READ_TIMEOUT = 10  # seconds: each read of the headers; the whole body
+READ_TIMEOUT = 10  # seconds: each read of the headers; the body, as _read_whole says
 MAX_BUFFERED_BODY = 2_621_440  # Django's DATA_UPLOAD_MAX_MEMORY_SIZE: larger ones it refuses
 READ_STEP = 65536
 
@@ -54,9 +57,9 @@ class DeadlineThreadWorker(ThreadWorker):
 
 
 def _read_whole(body: Body, length: int, sock: socket.socket) -> bytes:
-    """The body, read within READ_TIMEOUT in all. Each read from the socket waits at most
-    what is left of that (SO_RCVTIMEO); a body that came with the headers (an SDK's form
-    POST) is read without touching the socket's options."""
+    """The body, with no read started after READ_TIMEOUT and each waiting at most what is
+    left of it (SO_RCVTIMEO); a body that came with the headers (an SDK's form POST) is
+    read without touching the socket's options."""
     deadline = time.monotonic() + READ_TIMEOUT
     chunks: list[bytes] = []
     received, shortened = 0, False
