@@ -8,12 +8,10 @@ and then stalls would still hold its thread for as long as it liked, so this wor
 - headers: every read from the client waits at most ``READ_TIMEOUT`` (SO_RCVTIMEO, set once
   on the connection's socket, which gthread's blocking mode leaves in place); headers are
   bounded in size by gunicorn's ``limit_request_*``;
-- body: a body of known length is read whole before the application sees the request, so
-  Django never waits on the client. Once ``READ_TIMEOUT`` has passed, no further read starts,
-  and each read waits at most what was left of it; a client too slow for that gets a 408 and
-  the connection is closed. (A client that trickles a byte at a time can stretch one
-  ``READ_STEP`` read past the deadline, since gunicorn's reader loops over the socket inside it;
-  a buffering proxy in front bounds that.)
+- body: a body of known length is read whole, within ``READ_TIMEOUT`` in all, before the
+  application sees the request, so Django never waits on the client: each read from the client
+  waits at most what is left of that (``_DeadlineSocket``), a byte-at-a-time sender included;
+  a client too slow for that gets a 408 and the connection is closed.
 
 In production a buffering proxy in front does this and more (docs/DEPLOY.md).
 """
@@ -23,15 +21,15 @@ import logging
 import socket
 import struct
 import time
+from typing import Any
 
 from gunicorn import util
 from gunicorn.http.body import Body, LengthReader
 from gunicorn.http.errors import NoMoreData
 from gunicorn.workers.gthread import ThreadWorker
 
-READ_TIMEOUT = 10  # seconds: each read of the headers; the body, as _read_whole says
+READ_TIMEOUT = 10  # seconds: each read of the headers; the whole body
 MAX_BUFFERED_BODY = 2_621_440  # Django's DATA_UPLOAD_MAX_MEMORY_SIZE: larger ones it refuses
-READ_STEP = 65536
 
 
 class ClientTooSlow(NoMoreData):
@@ -46,6 +44,8 @@ class DeadlineThreadWorker(ThreadWorker):
     def handle(self, conn):  # type: ignore[no-untyped-def]  # gunicorn's TConn
         if not conn.initialized:  # once a connection: the option stays on the socket
             _set_read_timeout(conn.sock, READ_TIMEOUT)
+            if not self.cfg.is_ssl and not isinstance(conn.sock, _DeadlineSocket):
+                conn.sock = _DeadlineSocket(conn.sock)  # before gunicorn's parser takes it
         return super().handle(conn)
 
     def handle_request(self, req, conn):  # type: ignore[no-untyped-def]  # gunicorn's Request
@@ -56,35 +56,50 @@ class DeadlineThreadWorker(ThreadWorker):
         return super().handle_request(req, conn)
 
 
-def _read_whole(body: Body, length: int, sock: socket.socket) -> bytes:
-    """The body, with no read started after READ_TIMEOUT and each waiting at most what is
-    left of it (SO_RCVTIMEO); a body that came with the headers (an SDK's form POST) is
-    read without touching the socket's options."""
-    deadline = time.monotonic() + READ_TIMEOUT
-    chunks: list[bytes] = []
-    received, shortened = 0, False
+class _DeadlineSocket:
+    """The connection's socket, as gunicorn's parser and responses use it. While a body is
+    read (``deadline`` set), each read from the client waits at most what is left until the
+    deadline, and none starts after it: a client that sends a byte at a time is cut off on
+    time too. Everything else is the socket's own."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+        self.deadline: float | None = None
+        self.shortened = False  # SO_RCVTIMEO changed from READ_TIMEOUT
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sock, name)
+
+    def recv(self, size: int, *flags: int) -> bytes:
+        if self.deadline is not None:
+            remaining = self.deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError
+            _set_read_timeout(self._sock, remaining)
+            self.shortened = True
+        return self._sock.recv(size, *flags)
+
+
+def _read_whole(body: Body, length: int, sock: "_DeadlineSocket | socket.socket") -> bytes:
+    """The body, read within READ_TIMEOUT in all (on TLS, which gunicorn wraps itself, each
+    read within READ_TIMEOUT); a body that came with the headers (an SDK's form POST) is
+    taken from gunicorn's buffer without reading the socket at all."""
+    timed = isinstance(sock, _DeadlineSocket)
+    if timed:
+        sock.deadline = time.monotonic() + READ_TIMEOUT
     try:
-        while received < length:
-            chunk = body.read(min(READ_STEP, length - received))
-            if not chunk:
-                break  # the client closed early: the application sees what came
-            chunks.append(chunk)
-            received += len(chunk)
-            if received < length:  # another read may wait on the client
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise TimeoutError
-                _set_read_timeout(sock, remaining)
-                shortened = True
-        return b"".join(chunks)
+        return body.read(length)  # short if the client closed early: the application sees it
     except (TimeoutError, BlockingIOError):  # BlockingIOError: SO_RCVTIMEO ran out
         util.write_error(
             sock, 408, "Request Timeout", f"The request body took over {READ_TIMEOUT} s."
         )
-        raise ClientTooSlow(b"".join(chunks)[:64]) from None
+        raise ClientTooSlow(b"") from None
     finally:
-        if shortened:
-            _set_read_timeout(sock, READ_TIMEOUT)
+        if timed:
+            sock.deadline = None
+            if sock.shortened:
+                _set_read_timeout(sock, READ_TIMEOUT)
+                sock.shortened = False
 
 
 def _set_read_timeout(sock: socket.socket, seconds: float) -> None:

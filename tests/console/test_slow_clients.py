@@ -130,3 +130,21 @@ def _response(sock: socket.socket) -> bytes:
     while len(body) < length:
         body += sock.recv(65536)
     return head + b"\r\n\r\n" + body
+
+
+def test_a_body_sent_a_byte_at_a_time_is_cut_off_at_the_deadline(served) -> None:  # type: ignore[no-untyped-def]
+    """Each byte comes well within one read's wait, but the body as a whole is late: 408."""
+    _, server = served
+    head = b"POST /api HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nContent-Length: 100\r\n\r\n" % server.port
+    with stalled(server, head) as sock:
+        started = time.monotonic()
+        sock.settimeout(0.5)
+        answer = b""
+        while not answer and time.monotonic() - started < READ_TIMEOUT + 10:
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                sock.sendall(b"A")
+            with contextlib.suppress(TimeoutError):
+                answer = sock.recv(4096)
+            time.sleep(1.5)
+        assert answer.startswith(b"HTTP/1.1 408 Request Timeout\r\n"), answer[:100]
+        assert time.monotonic() - started < READ_TIMEOUT + 3
