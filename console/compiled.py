@@ -11,6 +11,7 @@ console/sessions.py and accounts/backends.py; their tests compare the instances 
 
 from collections.abc import Callable, Mapping, Sequence
 from functools import cache
+from operator import attrgetter
 from typing import Any
 
 from django.db import connections
@@ -27,6 +28,15 @@ def in_model_order(quote: Quote, model: type[Model], table: str) -> str:
         column = quote(model._meta.get_field(name.removeprefix("-")).column)
         terms.append(f"{table}.{column}" + (" DESC" if name.startswith("-") else ""))
     return "ORDER BY " + ", ".join(terms)
+
+
+def model_order_key(model: type[Model]) -> Callable[[Model], Any]:
+    """A sort key giving loaded instances the order ``in_model_order`` gives rows (for a
+    Meta.ordering of ascending fields: a descending one is refused here, at import)."""
+    names = model._meta.ordering
+    if any(name.startswith("-") for name in names):
+        raise ValueError(f"{model.__name__}'s Meta.ordering sorts descending: {names}")
+    return attrgetter(*(model._meta.get_field(name).attname for name in names))
 
 
 class CompiledSelect:
@@ -81,12 +91,11 @@ class CompiledSelect:
 
 
 class Fetched:
-    """One statement's rows, each made into its instances on first use."""
+    """One statement's rows, each made into its instances when first asked for."""
 
     def __init__(self, plan: "_Plan", connection: Any, found: list[tuple[Any, ...]]) -> None:
         self.plan, self.connection, self.found = plan, connection, found
         self.made: list[dict[Any, Model]] = [{} for _ in plan.models]  # by primary key
-        self.instances: dict[int, list[Model]] = {}
 
     def __len__(self) -> int:
         return len(self.found)
@@ -96,11 +105,8 @@ class Fetched:
         return self.found[index][self.plan.spans[model][2]]
 
     def row(self, index: int) -> list[Model]:
-        made = self.instances.get(index)
-        if made is None:
-            made = self.plan.instances(self.connection, self.found[index], self.made)
-            self.instances[index] = made
-        return made
+        """Row ``index``'s instances: built once, as every instance is kept by primary key."""
+        return self.plan.instances(self.connection, self.found[index], self.made)
 
 
 class _Plan:

@@ -3,12 +3,11 @@ request (every key of the account that owns the signing key, each with its owner
 credentials page's list of keys."""
 
 from functools import cached_property
-from operator import attrgetter
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 
-from console.compiled import CompiledSelect, Fetched, Quote, in_model_order
+from console.compiled import CompiledSelect, Fetched, Quote, in_model_order, model_order_key
 
 from .models import AccessKey
 
@@ -29,9 +28,7 @@ def _account_keys_sql(quote: Quote, tables: list[str]) -> str:
     )  # no ORDER BY: two rows sort cheaper here than in SQLite's temporary B-tree
 
 
-# The models' order (Meta.ordering, all ascending), for sorting loaded keys.
-_IN_MODEL_ORDER = attrgetter(*AccessKey._meta.ordering)
-assert not any(name.startswith("-") for name in AccessKey._meta.ordering)  # noqa: S101  # nosec B101
+_IN_MODEL_ORDER = model_order_key(AccessKey)
 
 
 # What the API reads of the owner; the rest (the password hash among them) is deferred.

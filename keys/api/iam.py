@@ -52,12 +52,17 @@ def create_access_key(caller: Caller, params: dict[str, str]) -> Fields:
     ]
 
 
-def list_access_keys(caller: Caller, params: dict[str, str]) -> Fields:
+def _listing(params: dict[str, str]) -> Paging:
+    """A List* call's parameters: its paging, and a UserName that must name no IAM user."""
     check = Validation(params)
     user_name = user_name_of(check)
     paging = Paging.read(check)
     as_root(check, user_name)
-    return paging.answer(
+    return paging
+
+
+def list_access_keys(caller: Caller, params: dict[str, str]) -> Fields:
+    return _listing(params).answer(
         "AccessKeyMetadata", caller.account_keys.all, lambda key: key.access_key_id, _metadata
     )
 
@@ -156,10 +161,7 @@ def get_credential_report(caller: Caller, params: dict[str, str]) -> Fields:
 
 def list_mfa_devices(caller: Caller, params: dict[str, str]) -> Fields:
     """The root user's MFA devices (authenticator apps and FIDO keys), oldest first."""
-    check = Validation(params)
-    user_name = user_name_of(check)
-    paging = Paging.read(check)
-    as_root(check, user_name)
+    paging = _listing(params)
     owner = caller.owner
 
     def member(device: MFADevice) -> Fields:

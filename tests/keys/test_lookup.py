@@ -102,3 +102,13 @@ def test_a_key_asked_for_alone_is_the_only_one_built(alice):
     assert [k.pk for k in everything] == [first.access_key.pk, second.access_key.pk]
     assert everything[1] is signing and everything[0].owner is signing.owner
     assert len(seen) == 2  # the signing key was not built twice
+
+
+def test_the_python_order_is_the_models_and_refuses_a_descending_one():
+    from accounts.models import Event
+    from console.compiled import model_order_key
+
+    key = model_order_key(AccessKey)
+    assert key(AccessKey(created_at="t", slot=2)) == ("t", 2)
+    with pytest.raises(ValueError, match="descending"):
+        model_order_key(Event)
