@@ -42,6 +42,7 @@ from urllib.parse import quote, unquote_to_bytes
 ALGORITHM = "AWS4-HMAC-SHA256"
 TERMINATOR = "aws4_request"
 UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
+_EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 MAX_EXPIRES = 604800  # one week, AWS's upper bound for X-Amz-Expires
 CLOCK_SKEW = timedelta(minutes=15)
 _AMZ_DATE_RE = re.compile(r"[0-9]{8}T[0-9]{6}Z")  # not \d: it matches non-ASCII digits
@@ -546,10 +547,21 @@ def _check_clock(req: SignedRequest, now: datetime, skew: timedelta = CLOCK_SKEW
 
 def _check_payload_hash(req: SignedRequest) -> None:
     """A declared x-amz-content-sha256 is what gets signed, so it must also
-    match the body. Otherwise a captured request could carry a different body."""
+    match the body. Otherwise a captured request could carry a different body.
+
+    UNSIGNED-PAYLOAD (S3's opt-out) is taken only for an empty body: an IAM or
+    STS body holds the Action and every parameter, so an unsigned one would let
+    a captured request's signature carry any action for 15 minutes."""
     declared = req.payload_hash
-    if declared in (req.body_sha256, UNSIGNED_PAYLOAD):
+    if declared == req.body_sha256:
         return
+    if declared == UNSIGNED_PAYLOAD:
+        if req.body_sha256 == _EMPTY_SHA256:
+            return
+        raise ContentSHA256Mismatch(
+            "x-amz-content-sha256 must be the sha256 value of the body: "
+            "a request with a body cannot be UNSIGNED-PAYLOAD."
+        )
     if not _SHA256_HEX_RE.fullmatch(declared):
         raise ContentSHA256Mismatch(
             "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, or a valid sha256 value."

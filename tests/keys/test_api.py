@@ -588,6 +588,33 @@ def test_a_wrong_secret_does_not_match(client, alice_key):
     assert reload(alice_key).last_used_at is None
 
 
+def test_a_body_cannot_be_swapped_under_an_unsigned_payload(client, alice, alice_key):
+    """UNSIGNED-PAYLOAD (S3's opt-out, which botocore sends over HTTPS when payload signing is
+    off) would leave the Action and parameters unsigned: captured headers could carry a
+    CreateAccessKey. It is refused for any body, and nothing changes."""
+    listing = percent_encode_sequence({"Action": "ListAccessKeys", "Version": IAM_VERSION})
+    request = AWSRequest(
+        method="POST", url="https://testserver/api/", data=listing, headers={"Content-Type": FORM}
+    )
+    request.context["payload_signing_enabled"] = False
+    credentials = Credentials(alice_key.access_key.access_key_id, alice_key.secret_access_key)
+    SigV4Auth(credentials, "iam", "us-east-1").add_auth(request)
+    headers = {
+        name: value
+        for name, value in request.prepare().headers.items()
+        if name.lower() not in ("content-type", "content-length")
+    }
+    assert headers["X-Amz-Content-SHA256"] == "UNSIGNED-PAYLOAD"
+    swapped = percent_encode_sequence({"Action": "CreateAccessKey", "Version": IAM_VERSION})
+    for body in (listing, swapped):
+        response = client.generic(
+            "POST", "/api/", data=body, content_type=FORM, headers=headers | {"Host": "testserver"}
+        )
+        assert_error(response, 400, "XAmzContentSHA256Mismatch")
+    assert AccessKey.objects.filter(owner=alice).count() == 1
+    assert reload(alice_key).last_used_at is None
+
+
 def test_a_session_token_is_refused(client, alice_key):
     request = AWSRequest(
         method="POST",

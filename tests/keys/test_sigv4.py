@@ -556,16 +556,30 @@ def test_it_checks_a_declared_content_sha256_against_the_body():
         sigv4.verify(garbage.parse(), secret_access_key=SECRET, now=VECTOR_TIME)
 
 
-def test_it_signs_unsigned_payload_literally_when_declared():
+def _unsigned_payload_headers(body: bytes) -> list[tuple[str, str]]:
+    """botocore's headers for a request signed with UNSIGNED-PAYLOAD (S3's opt-out)."""
     fixed = datetime(2015, 8, 30, 12, 36)
-    request = AWSRequest(method="POST", url="https://iam.amazonaws.com/", data=b"anything")
+    request = AWSRequest(method="POST", url="https://iam.amazonaws.com/", data=body)
     request.context["payload_signing_enabled"] = False
     with mock.patch("botocore.auth.get_current_datetime", return_value=fixed):
         SigV4Auth(Credentials("AKIDEXAMPLE", SECRET), "iam", "us-east-1").add_auth(request)
-    headers = [("Host", "iam.amazonaws.com"), *request.headers.items()]
-    req = sigv4.parse_request("POST", "/", "", headers, b"something else")
+    return [("Host", "iam.amazonaws.com"), *request.headers.items()]
+
+
+def test_it_signs_unsigned_payload_literally_when_declared_for_an_empty_body():
+    req = sigv4.parse_request("POST", "/", "", _unsigned_payload_headers(b""), b"")
     assert req.unsigned_payload and req.payload_hash == "UNSIGNED-PAYLOAD"
     sigv4.verify(req, secret_access_key=SECRET, now=VECTOR_TIME)
+
+
+def test_it_refuses_unsigned_payload_for_a_body():
+    """A Query API body is the request (its Action, its parameters): with UNSIGNED-PAYLOAD a
+    captured request's headers would carry any other body, for a CreateAccessKey say."""
+    headers = _unsigned_payload_headers(b"Action=ListAccessKeys&Version=2010-05-08")
+    for body in (b"Action=ListAccessKeys&Version=2010-05-08", b"Action=CreateAccessKey"):
+        req = sigv4.parse_request("POST", "/", "", headers, body)
+        with pytest.raises(sigv4.ContentSHA256Mismatch, match="cannot be UNSIGNED-PAYLOAD"):
+            sigv4.verify(req, secret_access_key=SECRET, now=VECTOR_TIME)
 
 
 def test_it_excludes_an_unsigned_session_token_only_when_told():
