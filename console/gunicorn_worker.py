@@ -11,7 +11,8 @@ and then stalls would still hold its thread for as long as it liked, so this wor
 - body: a body of known length is read whole, within ``READ_TIMEOUT`` in all, before the
   application sees the request, so Django never waits on the client: each read from the client
   waits at most what is left of that (``_DeadlineSocket``), a byte-at-a-time sender included;
-  a client too slow for that gets a 408 and the connection is closed.
+  a client too slow for that gets a 408 and the connection is closed. A client that asked
+  for ``Expect: 100-continue`` is sent the 100 before the body is read.
 
 In production a buffering proxy in front does this and more (docs/DEPLOY.md).
 """
@@ -52,6 +53,7 @@ class DeadlineThreadWorker(ThreadWorker):
         if isinstance(req.body.reader, LengthReader):
             length = req.body.reader.length
             if 0 < length <= MAX_BUFFERED_BODY:
+                _continue(req, conn.sock)
                 req.body = Body(io.BytesIO(_read_whole(req.body, length, conn.sock)))
         return super().handle_request(req, conn)
 
@@ -78,6 +80,15 @@ class _DeadlineSocket:
             _set_read_timeout(self._sock, remaining)
             self.shortened = True
         return self._sock.recv(size, *flags)
+
+
+def _continue(req, sock: "_DeadlineSocket | socket.socket") -> None:  # type: ignore[no-untyped-def]
+    """A client that sent ``Expect: 100-continue`` waits for the interim 100 before its body.
+    gunicorn sends it as the application starts, after the body this worker reads first, so
+    it is sent here instead (once: gunicorn's flag is cleared, or it would send a second)."""
+    if req._expected_100_continue:  # gunicorn's Request: set only for HTTP/1.1 and later
+        sock.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
+        req._expected_100_continue = False
 
 
 def _read_whole(body: Body, length: int, sock: "_DeadlineSocket | socket.socket") -> bytes:

@@ -148,3 +148,27 @@ def test_a_body_sent_a_byte_at_a_time_is_cut_off_at_the_deadline(served) -> None
             time.sleep(1.5)
         assert answer.startswith(b"HTTP/1.1 408 Request Timeout\r\n"), answer[:100]
         assert time.monotonic() - started < READ_TIMEOUT + 3
+
+
+def test_a_client_that_expects_100_continue_gets_it_before_its_body(served) -> None:  # type: ignore[no-untyped-def]
+    """The interim 100 comes while the client waits (curl waits a second, others longer),
+    once; the body is then read and answered as usual."""
+    _, server = served
+    body = b"Action=GetCallerIdentity&Version=2011-06-15"
+    head = (
+        b"POST /api HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nExpect: 100-continue\r\n"
+        b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\n\r\n"
+        % (server.port, len(body))
+    )
+    with stalled(server, head) as sock:
+        sock.settimeout(3.0)  # far below READ_TIMEOUT: the 100 must not wait for the body
+        interim = b""
+        while not interim.endswith(b"\r\n\r\n"):
+            interim += sock.recv(1)
+        assert interim == b"HTTP/1.1 100 Continue\r\n\r\n"
+        sock.sendall(body)
+        final = _response(sock)
+        assert final.startswith(b"HTTP/1.1 403 "), final[:200]  # no second 100 before it
+        assert b"<Code>MissingAuthenticationToken</Code>" in final
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n\r\n" % server.port)
+        assert _response(sock).startswith(b"HTTP/1.1 200 ")
