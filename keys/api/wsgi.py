@@ -29,6 +29,7 @@ from django.middleware.security import SecurityMiddleware
 from console.observability import new_request_id, request_id_var, valid_incoming_request_id
 
 from .endpoint import answer
+from .protocol import ApiError
 
 type StartResponse = Callable[..., Any]
 type WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
@@ -75,7 +76,7 @@ class ApiApplication:
             ("X-Request-ID", request_id),
         ]
         start_response(_STATUS_LINES[answered.status], headers)
-        return [answered.body]
+        return [] if environ.get("REQUEST_METHOD") == "HEAD" else [answered.body]
 
     def _is_secure(self, environ: dict[str, Any]) -> bool:
         """HttpRequest.is_secure() on a bare environ: SECURE_PROXY_SSL_HEADER first."""
@@ -115,11 +116,16 @@ def _forget_hosts(*, setting: str, **kwargs: object) -> None:
 
 def _read_body(environ: dict[str, Any]) -> bytes:
     """request.body's rules: CONTENT_LENGTH bytes (none if it is missing or not a number),
-    refused past DATA_UPLOAD_MAX_MEMORY_SIZE."""
+    refused past DATA_UPLOAD_MAX_MEMORY_SIZE. A chunked body, which Django does not read
+    either, is refused in words rather than checked as empty (a SignatureDoesNotMatch)."""
     try:
         length = int(environ.get("CONTENT_LENGTH") or 0)
     except ValueError:
         length = 0
+    if not length and "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+        raise ApiError(
+            "MissingContentLength", "You must provide the Content-Length HTTP header.", status=411
+        )
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
     if limit is not None and length > limit:
         raise RequestDataTooBig("Request body exceeded settings.DATA_UPLOAD_MAX_MEMORY_SIZE.")

@@ -158,3 +158,51 @@ def test_two_authorization_headers_are_refused_not_one_picked(served, account): 
         assert status == 400
         assert "<Code>IncompleteSignature</Code>" in text
         assert "Only one Authorization header is allowed" in text
+
+
+def test_a_chunked_body_is_refused_in_words_not_as_a_bad_signature(served, account):  # type: ignore[no-untyped-def]
+    """No SDK sends the Query API chunked, and Django reads no chunked body: a client that does
+    is told to send Content-Length (AWS's 411), instead of having its signature checked
+    against an empty body. The same request with Content-Length then passes."""
+    _, server = served
+    access_key_id, secret = account.browser.create_key_with_secret()
+    body, headers = signed_api_request(
+        url=f"{server.url}/api",
+        access_key_id=access_key_id,
+        secret=secret,
+        params={"Action": "GetCallerIdentity"},
+        service="sts",
+    )
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=20)
+    try:
+        chunked = {**headers, "Transfer-Encoding": "chunked"}
+        connection.request("POST", "/api", body=iter([body]), headers=chunked, encode_chunked=True)
+        response = connection.getresponse()
+        text = response.read().decode()
+        assert response.status == 411, text
+        assert "<Code>MissingContentLength</Code>" in text
+        assert "You must provide the Content-Length HTTP header." in text
+        connection.request("POST", "/api", body=body, headers=headers)  # the same connection
+        response = connection.getresponse()
+        assert response.status == 200, response.read()
+        assert "<GetCallerIdentityResponse" in response.read().decode()
+    finally:
+        connection.close()
+
+
+def test_head_gets_the_405_without_a_body(served):  # type: ignore[no-untyped-def]
+    """HEAD is answered as GET would be, minus the body: gunicorn warns of a body sent on a
+    no-body response, once per request, otherwise."""
+    _, server = served
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=20)
+    try:
+        connection.request("HEAD", "/api")
+        response = connection.getresponse()
+        assert response.status == 405
+        assert response.getheader("Allow") == "GET, POST"
+        assert response.read() == b""
+        connection.request("GET", "/healthz")  # the connection is still in step
+        assert connection.getresponse().status == 200
+    finally:
+        connection.close()
+    assert "no-body response" not in server.log_path.read_text(errors="replace")
