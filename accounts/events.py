@@ -3,29 +3,16 @@
 import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpRequest
+
+from console.proxies import is_trusted_proxy
 
 from .models import Event, RootUser
 
 Action = Event.Action
 Channel = Event.Channel
-
-
-@cache
-def _trusted_proxies() -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
-    return tuple(ipaddress.ip_network(net, strict=False) for net in settings.TRUSTED_PROXIES)
-
-
-def _is_trusted_proxy(address: str) -> bool:
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    return any(ip in network for network in _trusted_proxies())
 
 
 def client_address(request: HttpRequest) -> str | None:
@@ -38,11 +25,11 @@ def client_address(request: HttpRequest) -> str | None:
 def client_address_of(environ: Mapping[str, Any]) -> str | None:
     """:func:`client_address` from a WSGI environ (what ``request.META`` is)."""
     address = environ.get("REMOTE_ADDR") or None
-    if not address or not _is_trusted_proxy(address):
+    if not address or not is_trusted_proxy(address):
         return address
     forwarded = [a.strip() for a in environ.get("HTTP_X_FORWARDED_FOR", "").split(",")]
     for hop in reversed([a for a in forwarded if a]):
-        if not _is_trusted_proxy(hop):
+        if not is_trusted_proxy(hop):
             try:
                 return str(ipaddress.ip_address(hop))
             except ValueError:

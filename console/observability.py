@@ -5,10 +5,13 @@ import json
 import logging
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+
+from .proxies import is_trusted_proxy
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 _INCOMING_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -24,22 +27,28 @@ def new_request_id() -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
-def valid_incoming_request_id(incoming: str) -> bool:
-    """A load balancer's X-Request-ID is kept when it looks like one."""
-    return _INCOMING_ID.fullmatch(incoming) is not None
+def request_id_of(environ: Mapping[str, Any]) -> str:
+    """The request's ID: the X-Request-ID of the deployment's own proxy (DJANGO_TRUSTED_PROXIES)
+    when it looks like one, else a new one. Any other client's would let it choose the ID of
+    its request in the logs and in the API's RequestId, and give two requests one ID."""
+    incoming = environ.get("HTTP_X_REQUEST_ID")
+    if (
+        incoming
+        and _INCOMING_ID.fullmatch(incoming)
+        and is_trusted_proxy(environ.get("REMOTE_ADDR", ""))
+    ):
+        return incoming
+    return new_request_id()
 
 
 class RequestIdMiddleware:
-    """Takes a well-formed X-Request-ID from the load balancer, or makes one."""
+    """Every request gets an ID (:func:`request_id_of`), its log lines and its response too."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        # META, not request.headers: that builds a dict of every header, which nothing
-        # else on most requests reads.
-        incoming = request.META.get("HTTP_X_REQUEST_ID", "")
-        request_id = incoming if valid_incoming_request_id(incoming) else new_request_id()
+        request_id = request_id_of(request.META)
         request.request_id = request_id  # type: ignore[attr-defined]
         token = request_id_var.set(request_id)
         try:

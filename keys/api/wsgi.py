@@ -26,7 +26,7 @@ from django.http import HttpRequest, HttpResponse
 from django.http.request import split_domain_port, validate_host
 from django.middleware.security import SecurityMiddleware
 
-from console.observability import new_request_id, request_id_var, valid_incoming_request_id
+from console.observability import request_id_of, request_id_var
 
 from .endpoint import answer
 from .protocol import ApiError
@@ -61,8 +61,7 @@ class ApiApplication:
         secure = self._is_secure(environ)
         if self.redirects_insecure and not secure:
             return self.fallback(environ, start_response)
-        incoming = environ.get("HTTP_X_REQUEST_ID", "")
-        request_id = incoming if valid_incoming_request_id(incoming) else new_request_id()
+        request_id = request_id_of(environ)
         token = request_id_var.set(request_id)
         signals.request_started.send(sender=self.__class__, environ=environ)
         try:

@@ -66,6 +66,13 @@ def test_every_response_carries_a_request_id(client):
     first = client.get("/healthz")["X-Request-ID"]
     second = client.get("/healthz")["X-Request-ID"]
     assert first != second and len(first) == 36
-    assert client.get("/healthz", headers={"X-Request-ID": "lb-1234567890"})["X-Request-ID"] == (
-        "lb-1234567890"
-    )
+
+
+def test_a_request_id_is_taken_only_from_a_trusted_proxy(client, settings):
+    """A client choosing its request's ID could give two requests one ID in the logs."""
+    chosen = {"X-Request-ID": "lb-1234567890"}
+    assert client.get("/healthz", headers=chosen)["X-Request-ID"] != "lb-1234567890"
+    settings.TRUSTED_PROXIES = ["127.0.0.0/8"]  # the test client's REMOTE_ADDR
+    assert client.get("/healthz", headers=chosen)["X-Request-ID"] == "lb-1234567890"
+    bad = {"X-Request-ID": "lb 1234567890"}  # a trusted proxy's malformed ID is not kept either
+    assert client.get("/healthz", headers=bad)["X-Request-ID"] != "lb 1234567890"

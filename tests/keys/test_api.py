@@ -953,3 +953,24 @@ def test_the_clock_skew_window_follows_the_setting(settings):
         sigv4.verify(parsed, secret_access_key="x", now=now, clock_skew=timedelta(minutes=5))
     with pytest.raises(sigv4.SignatureDoesNotMatch, match="does not match"):
         sigv4.verify(parsed, secret_access_key="x", now=now)  # inside 15 minutes: the signature
+
+
+def test_the_request_id_is_the_servers_unless_a_trusted_proxy_gave_one(client, alice_key, settings):
+    chosen = "lb-1234567890"
+
+    def request_id() -> str | None:
+        response = send(
+            client,
+            key_id=alice_key.access_key.access_key_id,
+            secret=alice_key.secret_access_key,
+            service="sts",
+            params={"Action": "GetCallerIdentity", "Version": STS_VERSION},
+            HTTP_X_REQUEST_ID=chosen,
+        )
+        assert response.status_code == 200, response.content
+        assert response["x-amzn-RequestId"] == response["X-Request-ID"]
+        return text(document(response), "ResponseMetadata/RequestId")
+
+    assert request_id() != chosen
+    settings.TRUSTED_PROXIES = ["127.0.0.0/8"]  # RequestFactory's REMOTE_ADDR
+    assert request_id() == chosen
