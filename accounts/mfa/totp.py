@@ -68,7 +68,9 @@ def provisioning_uri(secret: str, *, owner: RootUser, device_name: str) -> str:
 def qr_svg(secret: str, *, owner: RootUser, device_name: str) -> str:
     """The otpauth:// URI as an inline SVG QR code, drawn here (no outside service)."""
     qr = segno.make(provisioning_uri(secret, owner=owner, device_name=device_name), error="m")
-    return qr.svg_inline(scale=5, border=2, dark="#000", light="#fff", omitsize=False)
+    # omitsize: a viewBox and no width or height, so the stylesheet scales the whole code
+    # (with a fixed size, a smaller width cropped its edge and two finder patterns).
+    return qr.svg_inline(scale=5, border=4, dark="#000", light="#fff", omitsize=True)
 
 
 @sensitive_variables("secret")

@@ -2,7 +2,12 @@
 (the secret read from Show secret key, codes from pyotp), sign in with a code, a replayed and
 a wrong code refused, too many wrong codes throttled, Remove, and the password alone again."""
 
+import io
+from urllib.parse import parse_qs, unquote, urlsplit
+
 import pytest
+import zxingcpp
+from PIL import Image
 from playwright.sync_api import Page, expect
 
 from accounts.models import MFADevice
@@ -11,6 +16,7 @@ from tests.browser.steps import (
     MFA_HEADING,
     account_menu,
     assign_authenticator_app,
+    button,
     continue_past_warning,
     enter_mfa_code,
     open_mfa_section,
@@ -18,6 +24,7 @@ from tests.browser.steps import (
     remove_mfa_device,
     sign_in,
     sign_out,
+    start_assigning,
     totp_code,
 )
 
@@ -62,6 +69,25 @@ def test_an_authenticator_app_protects_the_sign_in_until_removed(any_page: Page,
     enter_mfa_code(page, "000000" if fresh != "000000" else "111111")
     expect(page.get_by_role("alert")).to_have_text(AUTH_FAILED)
     expect(page.get_by_role("heading", name="IAM Dashboard", level=1)).to_have_count(0)
+
+
+def test_the_qr_code_as_drawn_scans_to_the_secret_key(any_page: Page, alice, signed_in) -> None:
+    """What an authenticator app's camera sees: the code as Chromium draws it, whole, and the
+    same secret as Show secret key."""
+    page = any_page
+    signed_in(page.context, alice)
+    open_mfa_section(page)
+    start_assigning(page, "camera", "Authenticator app")
+    button(page, "Show QR code").click()
+    drawn = page.get_by_role("img", name="QR code for the authenticator app")
+    found = zxingcpp.read_barcodes(Image.open(io.BytesIO(drawn.screenshot())))
+    assert [code.format for code in found] == [zxingcpp.BarcodeFormat.QRCode]
+    uri = urlsplit(found[0].text)
+    assert uri.scheme == "otpauth" and uri.netloc == "totp"
+    assert unquote(uri.path) == f"/AWS:{alice.account_name}@{alice.account_id}:camera"
+    button(page, "Show secret key").click()
+    secret = page.locator("#secret-key code").inner_text().strip()
+    assert parse_qs(uri.query)["secret"] == [secret]
 
 
 def test_remove_then_the_password_alone_signs_in(any_page: Page, alice, signed_in) -> None:

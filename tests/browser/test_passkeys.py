@@ -107,3 +107,11 @@ def test_without_javascript_the_passkey_option_says_it_needs_it(
     open_mfa_section(no_js_page)
     button(no_js_page, "Assign MFA device").click()
     expect(no_js_page.get_by_text(NEEDS_JAVASCRIPT)).to_be_visible()
+    # Chosen all the same (the option cannot know the browser runs no script): the setup
+    # page says it again, and shows no button that only a script could serve.
+    no_js_page.get_by_label("Device name", exact=True).fill("key")
+    no_js_page.get_by_label("Passkey or security key", exact=True).check()
+    button(no_js_page, "Next").click()
+    expect(no_js_page.get_by_role("heading", name="Set up passkey or security key")).to_be_visible()
+    expect(no_js_page.get_by_text(NEEDS_JAVASCRIPT)).to_be_visible()
+    expect(no_js_page.get_by_role("button", name="Try again")).to_be_hidden()
