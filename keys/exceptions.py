@@ -14,6 +14,15 @@ class KeyLimitExceeded(AccessKeyError):
         self.limit = limit
 
 
+class KeyListChanged(AccessKeyError):
+    """A create was made from a page whose list of keys is no longer the account's: a
+    repeated submission (the first made a key) or a page that is out of date."""
+
+    def __init__(self, added: frozenset[str]) -> None:
+        super().__init__("The account's access keys changed since the page was loaded.")
+        self.added = added  # the keys the page did not show
+
+
 class AccessKeyNotFound(AccessKeyError):
     def __init__(self, access_key_id: str) -> None:
         super().__init__(f"The Access Key with id {access_key_id} cannot be found.")

@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.events import Action, EventContext, event_record
 
 from .crypto import encrypt_secret
-from .exceptions import AccessKeyNotFound, KeyLimitExceeded
+from .exceptions import AccessKeyNotFound, KeyLimitExceeded, KeyListChanged
 from .ids import generate_access_key_id, generate_secret_access_key
 from .models import ACCESS_KEYS_PER_USER, SLOTS, AccessKey
 
@@ -29,9 +29,16 @@ class NewAccessKey:
 
 
 def access_key_create(
-    *, owner: settings.AUTH_USER_MODEL, context: EventContext | None = None
+    *,
+    owner: settings.AUTH_USER_MODEL,
+    context: EventContext | None = None,
+    shown: frozenset[str] | None = None,
 ) -> NewAccessKey:
     """Make a key in a free slot, or raise KeyLimitExceeded when both slots are taken.
+
+    ``shown``: the key IDs the page showed when it was asked for a key. If the account's keys
+    are no longer those, nothing is made (KeyListChanged): a second click on a page without
+    JavaScript sends the form twice, and the second must not make a second key.
 
     The owner's row is locked (PostgreSQL) or the database write-locked (SQLite, IMMEDIATE
     transactions), so concurrent creates queue; the unique (owner, slot) constraint is the
@@ -41,7 +48,10 @@ def access_key_create(
     ciphertext = encrypt_secret(secret)
     with transaction.atomic():
         get_user_model().objects.select_for_update().filter(pk=owner.pk).exists()
-        taken = set(AccessKey.objects.for_owner(owner).values_list("slot", flat=True))
+        slots = dict(AccessKey.objects.for_owner(owner).values_list("access_key_id", "slot"))
+        if shown is not None and slots.keys() != shown:
+            raise KeyListChanged(added=frozenset(slots.keys() - shown))
+        taken = set(slots.values())
         for slot in SLOTS:
             if slot in taken:
                 continue

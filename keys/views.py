@@ -28,7 +28,12 @@ from .credential_report import (
     timestamp,
 )
 from .crypto import MaskedSecret
-from .exceptions import AccessKeyNotFound, CredentialReportError, KeyLimitExceeded
+from .exceptions import (
+    AccessKeyNotFound,
+    CredentialReportError,
+    KeyLimitExceeded,
+    KeyListChanged,
+)
 from .forms import DeleteAccessKeyForm
 from .lookup import keys_of
 from .models import (
@@ -58,6 +63,11 @@ NOT_CREATED_AT_LIMIT = (
     f"No access key was created: you already have {ACCESS_KEYS_PER_USER_IN_WORDS}. "
     "Delete one (make it inactive first to check nothing still uses it), then create a new one."
 )
+NOT_CREATED_KEYS_CHANGED = (
+    "No access key was created: your access keys changed after this page was loaded (in "
+    "another browser or through the API). The list below shows the access keys you have now."
+)
+SHOWN_KEYS = "shown_keys"  # the create form's field: the key IDs its page showed
 NO_LONGER_EXISTS = (
     "Access key {access_key_id} no longer exists: it was deleted elsewhere (another browser or "
     "the API). The list below shows the access keys you have now."
@@ -88,6 +98,7 @@ def _render(request: HttpRequest, *, status: int = 200, **extra: Any) -> HttpRes
         "access_keys": access_keys,
         "at_key_limit": len(access_keys) >= ACCESS_KEYS_PER_USER,
         "limit_message": LIMIT_MESSAGE,
+        "shown_keys_field": SHOWN_KEYS,
         "expanded": True,
         **extra,
     }
@@ -125,11 +136,27 @@ def security_credentials(request: HttpRequest) -> HttpResponse:
 @keeps_secret_window
 @sensitive_variables("new_key")
 def create(request: HttpRequest) -> HttpResponse:
+    shown = request.POST.get(SHOWN_KEYS)
     try:
-        new_key = access_key_create(owner=request.user, context=EventContext.from_request(request))
+        new_key = access_key_create(
+            owner=request.user,
+            context=EventContext.from_request(request),
+            shown=None if shown is None else frozenset(filter(None, shown.split(","))),
+        )
     except KeyLimitExceeded:
         # The section re-renders at the limit, disabled button and limit message included.
         messages.error(request, NOT_CREATED_AT_LIMIT)
+        return _after_action(request)
+    except KeyListChanged as changed:
+        if len(changed.added) == 1 and not request.htmx:
+            # A second click sent the form again, and the first made this key: its dialog,
+            # which shows the secret while this session's window for it is open. Nothing is
+            # written to the session here, which would overwrite the first request's window.
+            (added,) = changed.added
+            return redirect(
+                reverse("access_key_created", args=[added]) + "#create-access-key-dialog"
+            )
+        messages.error(request, NOT_CREATED_KEYS_CHANGED)
         return _after_action(request)
     access_key_id = new_key.access_key.access_key_id
     open_secret_window(request, access_key_id=access_key_id)

@@ -140,3 +140,23 @@ def test_make_inactive_make_active_and_delete_without_javascript(
     expect_access_keys_open(page)
     expect(key_row(page, access_key_id)).to_have_count(0)
     assert not AccessKey.objects.filter(pk=access_key_id).exists()
+
+
+def test_a_second_click_on_create_lands_on_a_disabled_button(
+    no_js_page: Page, alice, signed_in
+) -> None:
+    """Without JavaScript a quick second click can land on the page the first one brought,
+    where the dialog is a section of the page: Create New Access Key is disabled there, as
+    it is behind the modal dialog with JavaScript, so it cannot make a second key and take
+    the first one's window. (Two sends of one page's form: tests/keys/test_concurrency.py.)"""
+    page = no_js_page
+    signed_in(page.context, alice)
+    open_access_keys(page)
+    create_access_key(page)
+    expect(button(page, "Create New Access Key")).to_be_disabled()
+    access_key_id, secret = show_access_key(page)
+    expect(button(page, "Create New Access Key")).to_be_disabled()
+    (key,) = AccessKey.objects.for_owner(alice)
+    assert (key.access_key_id, key.secret_access_key()) == (access_key_id, secret)
+    button(create_dialog(page), "Close").click()
+    expect(button(page, "Create New Access Key")).to_be_enabled()

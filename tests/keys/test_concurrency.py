@@ -95,8 +95,8 @@ def _all_at_once(calls: list[Callable[[], Outcome]]) -> list[Outcome]:
         return list(pool.map(run, calls, timeout=120))
 
 
-def _console_create(account: Account, server: Gunicorn) -> Outcome:
-    response = account.browser.create_key(base_url=server.url)
+def _console_create(account: Account, server: Gunicorn, **form: str) -> Outcome:
+    response = account.browser.create_key(form=form, base_url=server.url)
     created = created_key_id(response)
     if created:
         return Outcome("console", created=created)
@@ -160,6 +160,31 @@ def test_concurrent_creates_from_console_and_api_never_make_a_third_key(
             decrypt_secret(key["secret_ciphertext"])  # whole, and under the servers' key
         # Every key that exists was recorded as created, in the same transaction.
         assert {signing[0], winners[0]} <= cluster.database.create_events(account.account_id)
+
+
+def test_one_pages_create_form_sent_many_times_at_once_makes_one_key(
+    cluster: Cluster, encryption_keys: None
+) -> None:
+    """Clicks on Create New Access Key that each sent the form of one page (no JavaScript to
+    stop the second): every answer leads to the one key's dialog, which shows its secret."""
+    account = new_account(cluster.database, cluster.server(0))
+    for key in cluster.database.access_keys(account.account_id):
+        account.browser.delete_key(key["access_key_id"])
+    clicks = 6
+    outcomes = _all_at_once(
+        [
+            (lambda n=n: _console_create(account, cluster.server(n), shown_keys=""))
+            for n in range(clicks)
+        ]
+    )
+    assert not [o.failure for o in outcomes if o.failure], outcomes
+    (stored,) = cluster.database.access_keys(account.account_id)
+    assert {o.created for o in outcomes} == {stored["access_key_id"]}
+    rootkey = account.browser.get(
+        f"/iam/security_credentials/access-keys/{stored['access_key_id']}/rootkey.csv"
+    )
+    assert rootkey.status == 200
+    assert decrypt_secret(stored["secret_ciphertext"]) in rootkey.text
 
 
 def test_last_use_is_recorded_under_concurrent_api_load(

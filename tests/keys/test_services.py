@@ -134,3 +134,20 @@ def test_record_use_never_moves_last_use_backwards(alice):
         access_key=stale_copy, region="us-east-1", service="iam", at=later.replace(minute=19)
     )
     assert AccessKey.objects.get(pk=key.pk).last_used_at == later
+
+
+def test_a_create_for_a_list_of_keys_that_is_not_the_accounts_makes_nothing(alice):
+    from accounts.models import Event
+    from keys.exceptions import KeyListChanged
+
+    first = access_key_create(owner=alice, shown=frozenset()).access_key
+    events = Event.objects.count()
+    with pytest.raises(KeyListChanged) as changed:
+        access_key_create(owner=alice, shown=frozenset())  # the same page's second click
+    assert changed.value.added == {first.access_key_id}
+    with pytest.raises(KeyListChanged):
+        access_key_create(owner=alice, shown=frozenset({first.access_key_id, "AKIAGONE"}))
+    assert list(AccessKey.objects.for_owner(alice)) == [first]
+    assert Event.objects.count() == events
+    access_key_create(owner=alice, shown=frozenset({first.access_key_id}))  # up to date
+    assert AccessKey.objects.for_owner(alice).count() == 2

@@ -88,6 +88,40 @@ def test_create_plain_redirects_to_the_dialog_with_the_secret(alice_client, alic
     assert "Hide Access Key" in shown
 
 
+def test_the_form_sent_twice_makes_one_key_and_both_answers_show_it(alice_client, alice):
+    """A second click on a page without JavaScript sends the form again: the page showed no
+    key either time, so the second finds the first's key and goes to its dialog."""
+    page = alice_client.get(PAGE).content.decode()
+    assert '<input type="hidden" name="shown_keys" value="">' in page
+    create = "/iam/security_credentials/access-keys/create"
+    first = alice_client.post(create, {"shown_keys": ""})
+    second = alice_client.post(create, {"shown_keys": ""})
+    (key,) = AccessKey.objects.for_owner(alice)
+    assert (
+        first["Location"]
+        == second["Location"]
+        == (key_url(key.access_key_id, "created") + "#create-access-key-dialog")
+    )
+    dialog = alice_client.get(second["Location"]).content.decode()
+    assert key.secret_access_key() in dialog
+
+
+def test_a_create_from_an_out_of_date_page_makes_nothing(alice_client, alice):
+    gone = make_access_key(alice).access_key.access_key_id
+    page = alice_client.get(PAGE).content.decode()
+    assert f'name="shown_keys" value="{gone}">' in page
+    AccessKey.objects.filter(pk=gone).delete()  # elsewhere: another browser, the API
+    for headers in ({}, HX):
+        response = alice_client.post(
+            "/iam/security_credentials/access-keys/create",
+            {"shown_keys": gone},
+            headers=headers,
+            follow=True,
+        )
+        assert "No access key was created: your access keys changed" in response.content.decode()
+    assert not AccessKey.objects.for_owner(alice).exists()
+
+
 def test_create_with_htmx_answers_the_section_with_the_dialog(alice_client, alice):
     response = alice_client.post("/iam/security_credentials/access-keys/create", headers=HX)
     html = response.content.decode()
