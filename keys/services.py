@@ -37,8 +37,9 @@ def access_key_create(
     """Make a key in a free slot, or raise KeyLimitExceeded when both slots are taken.
 
     ``shown``: the key IDs the page showed when it was asked for a key. If the account's keys
-    are no longer those, nothing is made (KeyListChanged): a second click on a page without
-    JavaScript sends the form twice, and the second must not make a second key.
+    are no longer those, nothing is made (KeyListChanged, or KeyLimitExceeded when the account
+    is full of keys the page did not show): a second click on a page without JavaScript sends
+    the form twice, and the second must not make a second key.
 
     The owner's row is locked (PostgreSQL) or the database write-locked (SQLite, IMMEDIATE
     transactions), so concurrent creates queue; the unique (owner, slot) constraint is the
@@ -49,9 +50,13 @@ def access_key_create(
     with transaction.atomic():
         get_user_model().objects.select_for_update().filter(pk=owner.pk).exists()
         slots = dict(AccessKey.objects.for_owner(owner).values_list("access_key_id", "slot"))
-        if shown is not None and slots.keys() != shown:
-            raise KeyListChanged(added=frozenset(slots.keys() - shown))
         taken = set(slots.values())
+        if shown is not None and slots.keys() != shown:
+            added = frozenset(slots.keys() - shown)
+            # One key more than the page showed: a repeat. Any other change is news to the
+            # page, but a full account says the more useful thing (the limit) below.
+            if len(added) == 1 or len(taken) < len(SLOTS):
+                raise KeyListChanged(added=added)
         for slot in SLOTS:
             if slot in taken:
                 continue

@@ -4,6 +4,8 @@ A plain request gets a full page (a POST ends in a redirect); an htmx request ge
 access-key section as a fragment from the same view, with any dialog inside it.
 """
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -69,8 +71,8 @@ NOT_CREATED_KEYS_CHANGED = (
 )
 SHOWN_KEYS = "shown_keys"  # the create form's field: the key IDs its page showed
 NO_LONGER_EXISTS = (
-    "Access key {access_key_id} no longer exists: it was deleted elsewhere (another browser or "
-    "the API). The list below shows the access keys you have now."
+    "Access key {access_key_id} was not found: it may have been deleted elsewhere (another "
+    "browser or the API). The list below shows the access keys you have now."
 )
 
 
@@ -83,6 +85,22 @@ def _owned_key(request: HttpRequest, access_key_id: str) -> AccessKey:
         return owned_key(keys_of(request.user), access_key_id)
     except AccessKeyNotFound:
         raise Http404 from None
+
+
+def _on_a_key(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """An action on a key that is not the account's (deleted elsewhere since the page was
+    loaded, or another account's): the access keys as they are now, with a message, as a 404
+    (the same for both, so it tells nothing of other accounts); a fragment for htmx."""
+
+    @functools.wraps(view)
+    def acting(request: HttpRequest, access_key_id: str) -> HttpResponse:
+        try:
+            return view(request, access_key_id)
+        except Http404:
+            messages.error(request, NO_LONGER_EXISTS.format(access_key_id=access_key_id))
+            return _render(request, status=404)
+
+    return acting
 
 
 def _render(request: HttpRequest, *, status: int = 200, **extra: Any) -> HttpResponse:
@@ -226,6 +244,7 @@ def download_cli(request: HttpRequest, access_key_id: str) -> HttpResponse:
 @never_cache
 @login_required
 @require_POST
+@_on_a_key
 def close(request: HttpRequest, access_key_id: str) -> HttpResponse:
     _owned_key(request, access_key_id)
     close_secret_window(request)  # the middleware has closed it too; this says why
@@ -237,6 +256,7 @@ def close(request: HttpRequest, access_key_id: str) -> HttpResponse:
 @never_cache
 @login_required
 @require_POST
+@_on_a_key
 def deactivate(request: HttpRequest, access_key_id: str) -> HttpResponse:
     access_key = _owned_key(request, access_key_id)
     try:
@@ -251,6 +271,7 @@ def deactivate(request: HttpRequest, access_key_id: str) -> HttpResponse:
 @never_cache
 @login_required
 @require_POST
+@_on_a_key
 def activate(request: HttpRequest, access_key_id: str) -> HttpResponse:
     access_key = _owned_key(request, access_key_id)
     try:
@@ -265,6 +286,7 @@ def activate(request: HttpRequest, access_key_id: str) -> HttpResponse:
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
+@_on_a_key
 def delete(request: HttpRequest, access_key_id: str) -> HttpResponse:
     """GET asks for confirmation (the typed key ID); POST deletes for ever."""
     access_key = _owned_key(request, access_key_id)

@@ -176,3 +176,48 @@ def test_delete_needs_the_access_key_id_typed(page: Page, alice, signed_in) -> N
     expect(key_row(page, access_key_id)).to_have_count(0)
     assert not AccessKey.objects.filter(pk=access_key_id).exists()
     expect(button(page, "Create New Access Key")).to_be_enabled()
+
+
+def test_a_key_deleted_elsewhere_is_said_gone_in_place(page: Page, alice, signed_in) -> None:
+    kept = make_access_key(alice).access_key.access_key_id
+    gone = make_access_key(alice).access_key.access_key_id
+    signed_in(page.context, alice)
+    open_access_keys(page)
+    AccessKey.objects.filter(pk=gone).delete()  # in another browser, or through the API
+    button(key_row(page, gone), "Make Inactive").click()
+    expect(page.get_by_text(f"Access key {gone} was not found", exact=False)).to_be_visible()
+    expect(key_row(page, gone)).to_have_count(0)
+    expect_key_row(page, kept, status="Active")
+    expect(page.get_by_role("heading", level=1)).to_have_count(1)
+
+
+def test_a_key_action_after_signing_out_elsewhere_goes_to_sign_in(
+    page: Page, alice, signed_in
+) -> None:
+    from django.contrib.sessions.models import Session
+
+    access_key_id = make_access_key(alice).access_key.access_key_id
+    signed_in(page.context, alice)
+    open_access_keys(page)
+    Session.objects.all().delete()  # Sign Out in another tab ends the session on the server
+    button(key_row(page, access_key_id), "Make Inactive").click()
+    expect(page).to_have_url(re.compile(r"/signin"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(["Sign in"])
+    assert AccessKey.objects.get(pk=access_key_id).status == "Active"
+
+
+def test_a_key_action_with_a_stale_csrf_token_loads_the_page_again(
+    page: Page, alice, signed_in
+) -> None:
+    """After signing in again elsewhere the page's token is old: the refusal reloads the page
+    (with a new token), and the next click works."""
+    access_key_id = make_access_key(alice).access_key.access_key_id
+    signed_in(page.context, alice)
+    open_access_keys(page)
+    page.context.clear_cookies(name="csrftoken")
+    with page.expect_navigation():
+        button(key_row(page, access_key_id), "Make Inactive").click()
+    assert AccessKey.objects.get(pk=access_key_id).status == "Active"
+    open_access_keys(page)
+    button(key_row(page, access_key_id), "Make Inactive").click()
+    expect_key_row(page, access_key_id, status="Inactive")

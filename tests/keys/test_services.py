@@ -151,3 +151,15 @@ def test_a_create_for_a_list_of_keys_that_is_not_the_accounts_makes_nothing(alic
     assert Event.objects.count() == events
     access_key_create(owner=alice, shown=frozenset({first.access_key_id}))  # up to date
     assert AccessKey.objects.for_owner(alice).count() == 2
+
+
+def test_a_full_account_says_the_limit_to_a_page_that_showed_neither_key(alice):
+    from keys.exceptions import KeyListChanged
+
+    access_key_create(owner=alice)
+    access_key_create(owner=alice)
+    with pytest.raises(KeyLimitExceeded):
+        access_key_create(owner=alice, shown=frozenset())
+    first = AccessKey.objects.for_owner(alice).first()
+    with pytest.raises(KeyListChanged):  # one more than it showed: a repeat
+        access_key_create(owner=alice, shown=frozenset({first.access_key_id}))

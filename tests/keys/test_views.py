@@ -287,6 +287,7 @@ def test_delete_shows_the_last_use_and_no_warning_when_inactive(alice_client, al
     assert "This access key is Active." not in html
 
 
+KEY_ACTIONS = ("close", "deactivate", "activate", "delete")  # the section's forms
 ACTIONS = [
     ("get", "created"),
     ("get", "rootkey.csv"),
@@ -364,3 +365,45 @@ def test_htmx_actions_announce_what_happened_out_of_band(alice_client, alice):
     html = alice_client.post(key_url(key.access_key_id, "deactivate"), headers=HX).content.decode()
     assert 'id="flash" class="flash" role="status" aria-live="polite" hx-swap-oob="true">' in html
     assert f"Access key {key.access_key_id} is now inactive." in html
+
+
+@pytest.mark.parametrize("method, action", [a for a in ACTIONS if a[1] in KEY_ACTIONS])
+def test_an_action_on_a_key_deleted_elsewhere_says_so_over_the_list_as_it_is(
+    alice_client, alice, method, action
+):
+    kept = make_access_key(alice).access_key
+    gone = make_access_key(alice).access_key.access_key_id
+    AccessKey.objects.filter(pk=gone).delete()  # in another browser, or through the API
+    for htmx in (False, True):
+        response = getattr(alice_client, method)(
+            key_url(gone, action), {"confirmation": gone}, headers=dict(HX) if htmx else {}
+        )
+        assert response.status_code == 404
+        html = response.content.decode()
+        assert f"Access key {gone} was not found: it may have been deleted elsewhere" in html
+        assert f'<tr id="key-{kept.access_key_id}">' in html
+        assert f'<tr id="key-{gone}">' not in html
+        assert ("<h1>Your Security Credentials</h1>" in html) != htmx  # the page, or the section
+        assert "no-store" in response["Cache-Control"]
+
+
+def test_an_htmx_request_that_is_redirected_moves_the_whole_page(alice_client, alice):
+    """Signed out in another tab: the section must not swap in a sign-in page."""
+    key = make_access_key(alice).access_key
+    alice_client.logout()
+    plain = alice_client.post(key_url(key.access_key_id, "deactivate"))
+    assert plain.status_code == 302 and plain["Location"].startswith("/signin")
+    htmx = alice_client.post(key_url(key.access_key_id, "deactivate"), headers=HX)
+    assert htmx.status_code == 204 and "Location" not in htmx
+    assert htmx["HX-Redirect"] == plain["Location"]
+    assert AccessKey.objects.get(pk=key.pk).status == "Active"
+
+
+def test_an_htmx_request_refused_for_its_csrf_token_reloads_the_page(alice_client, alice):
+    """A token from before another sign-in: the page loads again, with a fresh one."""
+    key = make_access_key(alice).access_key
+    response = alice_client.post(
+        key_url(key.access_key_id, "deactivate"), headers=HX, with_csrf=False
+    )
+    assert response.status_code == 403 and response["HX-Refresh"] == "true"
+    assert AccessKey.objects.get(pk=key.pk).status == "Active"
