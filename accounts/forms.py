@@ -26,4 +26,7 @@ class SignInPasswordForm(forms.Form):
 
 
 class RootCredentialsWarningForm(forms.Form):
+    IAM_USERS = "iam-users"  # Get Started with IAM Users; Continue sends no go_to
+
     dont_show_again = forms.BooleanField(label="Don't show me this message again", required=False)
+    go_to = forms.ChoiceField(choices=[(IAM_USERS, IAM_USERS)], required=False)

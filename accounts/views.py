@@ -130,10 +130,12 @@ def signout(request: HttpRequest) -> HttpResponse:
 def root_credentials_warning(request: HttpRequest) -> HttpResponse:
     form = RootCredentialsWarningForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        request.session[WARNING_PASSED] = True
         if form.cleaned_data["dont_show_again"] and not request.user.hide_root_credentials_warning:
             request.user.hide_root_credentials_warning = True
             request.user.save(update_fields=["hide_root_credentials_warning"])
+        if form.cleaned_data["go_to"] == form.IAM_USERS:
+            return redirect("iam_users")  # not passed: the credentials page asks again
+        request.session[WARNING_PASSED] = True
         return redirect("security_credentials")
     return render(request, "accounts/root_credentials_warning.html", {"form": form})
 

@@ -160,10 +160,22 @@ def test_dont_show_again_is_remembered_per_user(alice, mallory):
     assert other.get("/iam/security_credentials").status_code == 302
 
 
-def test_get_started_with_iam_users_leads_to_the_users_page(alice_client):
-    page = alice_client.get("/iam/security_credentials/warning").content.decode()
-    assert 'action="/iam/users"' in page
-    assert alice_client.get("/iam/users").status_code == 200
+def test_get_started_with_iam_users_leads_to_the_users_page_and_keeps_the_choice(alice):
+    client = CsrfClient()
+    client.force_login(alice)
+    page = client.get("/iam/security_credentials/warning").content.decode()
+    assert 'name="go_to" value="iam-users">Get Started with IAM Users</button>' in page
+    response = client.post("/iam/security_credentials/warning", {"go_to": "iam-users"})
+    assert response["Location"] == "/iam/users"
+    assert client.get("/iam/users").status_code == 200
+    # Not continued: the credentials page still asks first.
+    assert client.get("/iam/security_credentials").status_code == 302
+    client.post(
+        "/iam/security_credentials/warning", {"go_to": "iam-users", "dont_show_again": "on"}
+    )
+    alice.refresh_from_db()
+    assert alice.hide_root_credentials_warning  # whichever button took the user on
+    assert client.get("/iam/security_credentials").status_code == 200
 
 
 def test_an_idle_session_ends_after_an_hour(alice_client, monkeypatch):

@@ -61,5 +61,5 @@ def test_get_started_with_iam_users_goes_to_the_users_page(page: Page, alice, si
 
     button(page, "Get Started with IAM Users").click()
 
-    expect(page).to_have_url(re.compile(r"/iam/users\??$"))
+    expect(page).to_have_url(re.compile(r"/iam/users$"))
     expect(page.get_by_role("heading", name="Users", level=1)).to_be_visible()
