@@ -23,7 +23,8 @@ from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
-from django.views.decorators.http import require_POST
+
+from console.actions import action
 
 from .events import Action, EventContext, event_record
 from .models import RootUser
@@ -146,7 +147,7 @@ def password_url() -> str:
 
 @never_cache
 @login_required
-@require_POST
+@action
 @sensitive_post_parameters("current_password", "new_password", "confirm_password")
 def change_password(request: HttpRequest) -> HttpResponse:
     from keys.views import render_credentials_page  # the page this section lives on

@@ -2,6 +2,7 @@
 
 import csv
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.decorators import login_required
@@ -12,7 +13,8 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_POST
+
+from console.actions import action, is_page
 
 from .events import Action, EventContext, event_record
 from .forms import RootCredentialsWarningForm, SignInEmailForm, SignInPasswordForm
@@ -33,8 +35,14 @@ THROTTLED_PAUSE = (
 
 
 def safe_next(request: HttpRequest, candidate: str | None) -> str:
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    """Where a sign-in goes on to: the page that asked for it, if it is a page of this site
+    (not an action, whose POST asked for it when the session had ended), else the dashboard."""
+    if (
+        candidate
+        and url_has_allowed_host_and_scheme(
+            candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+        and is_page(urlsplit(candidate).path)
     ):
         return candidate
     return reverse("dashboard")
@@ -115,7 +123,7 @@ def _password_page(
     )
 
 
-@require_POST
+@action
 def signout(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         event_record(

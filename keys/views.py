@@ -16,11 +16,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_variables
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.events import EventContext
 from accounts.sections import security_credentials_sections
 from accounts.warning import after_root_credentials_warning
+from console.actions import action
 
 from . import keyfiles
 from .credential_report import (
@@ -150,7 +151,7 @@ def security_credentials(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @login_required
-@require_POST
+@action
 @keeps_secret_window
 @sensitive_variables("new_key")
 def create(request: HttpRequest) -> HttpResponse:
@@ -243,7 +244,7 @@ def download_cli(request: HttpRequest, access_key_id: str) -> HttpResponse:
 
 @never_cache
 @login_required
-@require_POST
+@action
 @_on_a_key
 def close(request: HttpRequest, access_key_id: str) -> HttpResponse:
     _owned_key(request, access_key_id)
@@ -255,7 +256,7 @@ def close(request: HttpRequest, access_key_id: str) -> HttpResponse:
 
 @never_cache
 @login_required
-@require_POST
+@action
 @_on_a_key
 def deactivate(request: HttpRequest, access_key_id: str) -> HttpResponse:
     access_key = _owned_key(request, access_key_id)
@@ -270,7 +271,7 @@ def deactivate(request: HttpRequest, access_key_id: str) -> HttpResponse:
 
 @never_cache
 @login_required
-@require_POST
+@action
 @_on_a_key
 def activate(request: HttpRequest, access_key_id: str) -> HttpResponse:
     access_key = _owned_key(request, access_key_id)
@@ -338,7 +339,7 @@ def credential_report(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @login_required
-@require_POST
+@action
 def credential_report_download(request: HttpRequest) -> HttpResponse:
     """The same report as GetCredentialReport's, made now when none is fresh: always the
     signed-in user's own, so no other account's report has a URL at all."""

@@ -13,8 +13,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
+from console.actions import action
 from keys.crypto import decrypt_secret, encrypt_secret
 
 from .. import throttle
@@ -345,7 +346,7 @@ def signin_mfa(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-@require_POST
+@action
 def signin_mfa_passkey(request: HttpRequest) -> HttpResponse:
     """The assertion from **Use passkey or security key**, posted by passkeys.js."""
     signing_in = pending.current(request)

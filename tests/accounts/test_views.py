@@ -108,6 +108,33 @@ def test_pages_need_a_signed_in_user(anonymous_client):
         assert response["Location"].startswith("/signin?next="), url
 
 
+@pytest.mark.parametrize(
+    "asked, lands_on",
+    [
+        (
+            "/iam/security_credentials?expanded=access-keys",
+            "/iam/security_credentials?expanded=access-keys",
+        ),
+        ("/iam/credential_report", "/iam/credential_report"),
+        # Actions (POST only), asked for by a form whose session had ended: a GET of one would
+        # be a bare 405, so the sign-in goes on to the dashboard.
+        ("/iam/credential_report/download", "/iam/home"),
+        ("/iam/security_credentials/access-keys/create", "/iam/home"),
+        ("/signout", "/iam/home"),
+        ("/nowhere", "/iam/home"),
+        ("https://evil.example/iam/home", "/iam/home"),
+    ],
+)
+def test_a_sign_in_goes_on_to_the_page_that_asked_never_to_an_action(
+    alice, password, asked, lands_on
+):
+    client = CsrfClient()
+    client.post("/signin", {"email": alice.email, "next": asked})
+    response = client.post("/signin/password", {"password": password})
+    assert response.status_code == 302
+    assert response["Location"] == lands_on
+
+
 def test_the_dashboard_shows_the_account_menu_and_security_status(alice_client, alice):
     page = alice_client.get("/iam/home").content.decode()
     assert "<summary>Alice&#39;s Account</summary>" in page
