@@ -71,9 +71,10 @@ NOT_CREATED_KEYS_CHANGED = (
     "another browser or through the API). The list below shows the access keys you have now."
 )
 SHOWN_KEYS = "shown_keys"  # the create form's field: the key IDs its page showed
+# Without the key's ID: the same words for another account's key, which no page may echo.
 NO_LONGER_EXISTS = (
-    "Access key {access_key_id} was not found: it may have been deleted elsewhere (another "
-    "browser or the API). The list below shows the access keys you have now."
+    "That access key was not found: it may have been deleted elsewhere (another browser or "
+    "the API). The list below shows the access keys you have now."
 )
 
 
@@ -98,7 +99,7 @@ def _on_a_key(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         try:
             return view(request, access_key_id)
         except Http404:
-            messages.error(request, NO_LONGER_EXISTS.format(access_key_id=access_key_id))
+            messages.error(request, NO_LONGER_EXISTS)
             return _render(request, status=404)
 
     return acting
@@ -263,7 +264,7 @@ def deactivate(request: HttpRequest, access_key_id: str) -> HttpResponse:
     try:
         access_key_deactivate(access_key=access_key, context=EventContext.from_request(request))
     except AccessKeyNotFound:
-        messages.error(request, NO_LONGER_EXISTS.format(access_key_id=access_key_id))
+        messages.error(request, NO_LONGER_EXISTS)
     else:
         messages.success(request, f"Access key {access_key_id} is now inactive.")
     return _after_action(request)
@@ -278,7 +279,7 @@ def activate(request: HttpRequest, access_key_id: str) -> HttpResponse:
     try:
         access_key_activate(access_key=access_key, context=EventContext.from_request(request))
     except AccessKeyNotFound:
-        messages.error(request, NO_LONGER_EXISTS.format(access_key_id=access_key_id))
+        messages.error(request, NO_LONGER_EXISTS)
     else:
         messages.success(request, f"Access key {access_key_id} is now active.")
     return _after_action(request)
@@ -296,7 +297,7 @@ def delete(request: HttpRequest, access_key_id: str) -> HttpResponse:
         try:
             access_key_delete(access_key=access_key, context=EventContext.from_request(request))
         except AccessKeyNotFound:
-            messages.error(request, NO_LONGER_EXISTS.format(access_key_id=access_key_id))
+            messages.error(request, NO_LONGER_EXISTS)
         else:
             messages.success(request, f"Access key {access_key_id} has been deleted.")
         return _after_action(request)
