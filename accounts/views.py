@@ -69,6 +69,8 @@ def signin(request: HttpRequest) -> HttpResponse:
 @sensitive_post_parameters("password")
 def signin_password(request: HttpRequest) -> HttpResponse:
     """Step two: the password, with one message for a wrong email and a wrong password."""
+    if request.user.is_authenticated:
+        return redirect("dashboard")  # as step one does
     email = request.session.get(SIGNIN_EMAIL)
     if not email:
         return redirect("signin")

@@ -30,10 +30,10 @@ UNAVAILABLE_BY_IP = (
     "Passkeys and security keys need the console to be reached by a host name (such as "
     "localhost), not an IP address: WebAuthn does not accept an IP address as the site."
 )
-NEEDS_JAVASCRIPT = (
-    "Passkeys and security keys need JavaScript, which is off in this browser. "
-    "Use an authenticator app instead, or turn JavaScript on."
-)
+JAVASCRIPT_OFF = "Passkeys and security keys need JavaScript, which is off in this browser."
+NEEDS_JAVASCRIPT = f"{JAVASCRIPT_OFF} Use an authenticator app instead, or turn JavaScript on."
+# Signing in with only passkeys assigned: there is no authenticator app to turn to.
+SIGN_IN_NEEDS_JAVASCRIPT = f"{JAVASCRIPT_OFF} Turn it on to sign in with yours."
 FAILED = "The passkey or security key could not be registered. Try again."
 
 

@@ -275,7 +275,9 @@ def _signin_page(
             "passkey_options": options,
             "passkeys_available": passkeys.rp_id(request) is not None,
             "unavailable_by_ip": passkeys.UNAVAILABLE_BY_IP,
-            "needs_javascript": passkeys.NEEDS_JAVASCRIPT,
+            "needs_javascript": passkeys.NEEDS_JAVASCRIPT
+            if has_totp
+            else passkeys.SIGN_IN_NEEDS_JAVASCRIPT,
         },
         status=status,
     )

@@ -135,6 +135,12 @@ def test_a_sign_in_goes_on_to_the_page_that_asked_never_to_an_action(
     assert response["Location"] == lands_on
 
 
+def test_a_signed_in_user_skips_both_sign_in_steps(alice_client):
+    for step in ("/signin", "/signin/password"):
+        response = alice_client.get(step)
+        assert response.status_code == 302 and response["Location"] == "/iam/home", step
+
+
 def test_the_dashboard_shows_the_account_menu_and_security_status(alice_client, alice):
     page = alice_client.get("/iam/home").content.decode()
     assert "<summary>Alice&#39;s Account</summary>" in page

@@ -274,6 +274,20 @@ def test_try_another_mfa_method_when_both_kinds_exist(alice, password):
     assert "Use passkey or security key" in body and 'name="code"' not in body
     assert '"rpId": "localhost"' in body and "Try another MFA method" in body
     assert client.session["mfa_pending"]["passkey_challenge"]
+    assert "Use an authenticator app instead, or turn JavaScript on." in body  # (it has one)
+
+
+def test_without_javascript_a_passkey_only_user_is_not_sent_to_an_app_they_lack(alice, password):
+    from accounts.mfa.passkeys import SIGN_IN_NEEDS_JAVASCRIPT
+    from accounts.mfa.services import mfa_device_create_passkey
+
+    mfa_device_create_passkey(
+        owner=alice, name="key", credential_id="Y3JlZA", public_key=b"k", sign_count=0
+    )
+    client = CsrfClient()
+    sign_in(client, alice.email, password)
+    body = client.get("/signin/mfa", HTTP_HOST="localhost").content.decode()
+    assert SIGN_IN_NEEDS_JAVASCRIPT in body and "authenticator app" not in body
 
 
 def test_a_passkey_assertion_without_a_challenge_is_refused_and_counted(alice, password):
