@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.signals import setting_changed
 from django.db import transaction
 from django.dispatch import receiver
@@ -57,6 +58,19 @@ def password_problem(password: str, *, email: str) -> str | None:
     if password.strip().lower() == email.strip().lower():
         return f"The password can't be your email address. {RULES}"
     return None
+
+
+class RootPasswordValidator:
+    """:func:`password_problem` as a Django password validator (AUTH_PASSWORD_VALIDATORS), so
+    that every password Django validates (``createrootuser``'s) meets the same rules."""
+
+    def validate(self, password: str, user: RootUser | None = None) -> None:
+        problem = password_problem(password, email=getattr(user, "email", "") or "")
+        if problem:
+            raise ValidationError(problem, code="root_password_rules")
+
+    def get_help_text(self) -> str:
+        return RULES
 
 
 def _password_field(label: str, autocomplete: str) -> forms.CharField:

@@ -189,13 +189,8 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
-AUTH_PASSWORD_VALIDATORS = [
-    {
-        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-        "OPTIONS": {"min_length": 12},
-    },
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-]
+# AWS's rules for a root password, the same as Change password's (accounts/password.py).
+AUTH_PASSWORD_VALIDATORS = [{"NAME": "accounts.password.RootPasswordValidator"}]
 
 # Django's database sessions, with the row read compiled once (console/sessions.py).
 SESSION_ENGINE = "console.sessions"

@@ -41,7 +41,7 @@ from bench.harness import (
 
 ROOT = Path(__file__).resolve().parent.parent
 START_TIMEOUT = 60.0  # workers import Django; a loaded 2-core CI box is slow at it
-PASSWORD = "a long enough passphrase for tests"
+PASSWORD = "A long enough passphrase for tests"
 LIMIT_MESSAGE = "You can have a maximum of two access keys (active or inactive) at a time."
 
 

@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import validate_email
 
+from accounts.models import normalize_email
+
 
 class Command(BaseCommand):
     help = "Create a root user (an account) that signs in with an email address and a password."
@@ -26,6 +28,7 @@ class Command(BaseCommand):
         self, *args: object, email: str, account_name: str, password_stdin: bool, **options: object
     ) -> None:
         User = get_user_model()
+        email = normalize_email(email)  # one account whatever the spelling, as at sign-in
         try:
             validate_email(email)
         except ValidationError as error:
@@ -37,11 +40,17 @@ class Command(BaseCommand):
         if password_stdin:
             password = sys.stdin.readline().rstrip("\r\n")
         else:
-            password = getpass.getpass("Password: ")
-            if password != getpass.getpass("Password (again): "):
+            try:
+                password = getpass.getpass("Password: ")
+                again = getpass.getpass("Password (again): ")
+            except EOFError:
+                raise CommandError(
+                    "No password was typed: without a terminal, give it with --password-stdin."
+                ) from None
+            if password != again:
                 raise CommandError("The passwords do not match.")
         try:
-            validate_password(password)
+            validate_password(password, user=User(email=email))
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from error
         user = User.objects.create_user(email, password, account_name=account_name)
