@@ -110,3 +110,12 @@ def test_each_database_keeps_its_own_demo_password(settings, tmp_path, monkeypat
     assert own.exists() and own.stat().st_mode & 0o777 == 0o600
     monkeypatch.setitem(connection.settings_dict, "NAME", "another-database")
     assert credentials_file() != own and credentials_file().parent == own.parent
+
+
+def test_the_demo_password_kept_by_earlier_versions_is_still_printed(settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    get_user_model().objects.create_user("root@example.com", "Earlier1!x")
+    (tmp_path / "demo-root-user.txt").write_text("root@example.com\nEarlier1!x\n")
+    out = io.StringIO()
+    call_command("ensure_demo_user", stdout=out)
+    assert "Earlier1!x" in out.getvalue()

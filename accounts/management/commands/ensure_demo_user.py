@@ -48,7 +48,9 @@ class Command(BaseCommand):
                 handle.write(f"{DEMO_EMAIL}\n{password}\n")
             self.stdout.write("Created the demo root user.")
         if not saved.exists():
-            return
+            saved = settings.VAR_DIR / "demo-root-user.txt"  # where earlier versions kept it
+            if not saved.exists():
+                return
         email, password = saved.read_text().splitlines()[:2]
         user = User.objects.with_email(email).first()
         if user is None:
