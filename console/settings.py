@@ -2,8 +2,8 @@
 
 Secure by default: DEBUG is off unless asked for, Argon2 hashes passwords, Django's CSP is on.
 ``DJANGO_ENV=production`` adds what needs TLS in front (Secure cookies, HSTS, HTTPS redirect)
-and refuses to start without its secrets; any other value is the local mode that ``make run``
-serves, where development secrets are generated once into ``var/``.
+and refuses to start without its secrets; ``local`` (the default) is the mode that ``make run``
+serves, where development secrets are generated once into ``var/``. Nothing else is taken.
 """
 
 import ipaddress
@@ -70,7 +70,9 @@ def development_secret(filename: str, make: callable) -> str:
     return path.read_text().strip()
 
 
-DJANGO_ENV = env_str("DJANGO_ENV", "local")
+DJANGO_ENV = env_str("DJANGO_ENV") or "local"
+if DJANGO_ENV not in ("local", "production"):  # a typo must not quietly drop HSTS and the rest
+    raise ImproperlyConfigured(f"DJANGO_ENV must be local or production, not {DJANGO_ENV!r}.")
 PRODUCTION = DJANGO_ENV == "production"
 
 if PRODUCTION:
@@ -94,7 +96,13 @@ DEBUG = env_bool("DJANGO_DEBUG", False)
 # (console/gunicorn.conf.py, forwarded_allow_ips) takes the scheme from their
 # X-Forwarded-Proto, and from no one else.
 TRUSTED_PROXIES = env_networks("DJANGO_TRUSTED_PROXIES")
-ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+# Locally, also the address `make run` was told to serve on (HOST), unless that is every
+# address (then only DJANGO_ALLOWED_HOSTS can say which names reach it).
+_LOCAL_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
+_EVERY_ADDRESS = ("0.0.0.0", "::")  # noqa: S104  # nosec B104 - names, not a bind
+if not PRODUCTION and env_str("HOST") not in ("", *_EVERY_ADDRESS, *_LOCAL_HOSTS):
+    _LOCAL_HOSTS.append(env_str("HOST"))
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", _LOCAL_HOSTS)
 
 INSTALLED_APPS = [
     "django.contrib.auth",

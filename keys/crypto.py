@@ -23,6 +23,11 @@ def _multi_fernet() -> MultiFernet:
         ) from error
 
 
+def check_encryption_keys() -> None:
+    """Raise ImproperlyConfigured unless every key in KEYS_ENCRYPTION_KEYS is a Fernet key."""
+    _multi_fernet()
+
+
 @receiver(setting_changed)
 def _forget_keys(*, setting: str, **kwargs: object) -> None:
     if setting == "KEYS_ENCRYPTION_KEYS":

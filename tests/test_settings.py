@@ -57,3 +57,34 @@ def test_local_mode_generates_development_secrets_once(tmp_path):
     manage("check", env={}, tmp_path=tmp_path)
     assert (tmp_path / "django-secret-key").read_text() == secret_key
     assert (tmp_path / "keys-encryption-key").read_text() == encryption_key
+
+
+def test_a_misspelt_environment_refuses_to_start(tmp_path):
+    for spelling in ("prod", "Production", "staging"):
+        result = manage(
+            "check", env={**production_env(), "DJANGO_ENV": spelling}, tmp_path=tmp_path
+        )
+        assert result.returncode != 0
+        assert f"DJANGO_ENV must be local or production, not '{spelling}'." in result.stderr
+
+
+def test_a_malformed_encryption_key_refuses_to_start(tmp_path):
+    for keys in ("notakey", f"junk,{Fernet.generate_key().decode()}"):
+        for env in (
+            {"KEYS_ENCRYPTION_KEYS": keys},
+            {**production_env(), "KEYS_ENCRYPTION_KEYS": keys},
+        ):
+            result = manage("check", env=env, tmp_path=tmp_path)
+            assert result.returncode != 0, keys
+            assert "KEYS_ENCRYPTION_KEYS must be comma-separated Fernet keys" in result.stderr
+
+
+def test_make_runs_host_is_an_allowed_host_locally(tmp_path):
+    def allowed(env: dict[str, str]) -> list[str]:
+        shown = "from django.conf import settings; print(*settings.ALLOWED_HOSTS)"
+        result = manage("shell", "--no-imports", "-c", shown, env=env, tmp_path=tmp_path)
+        return result.stdout.split()
+
+    assert "127.0.0.2" in allowed({"HOST": "127.0.0.2"})
+    assert allowed({"HOST": "::"}) == ["127.0.0.1", "localhost", "[::1]"]  # every address
+    assert allowed({"HOST": "127.0.0.2", "DJANGO_ALLOWED_HOSTS": "a.example"}) == ["a.example"]
