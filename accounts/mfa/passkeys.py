@@ -13,7 +13,7 @@ import time
 import webauthn
 from django.http import HttpRequest
 from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
-from webauthn.helpers.exceptions import InvalidAuthenticationResponse, InvalidRegistrationResponse
+from webauthn.helpers.exceptions import WebAuthnException
 from webauthn.helpers.structs import (
     AuthenticatorSelectionCriteria,
     PublicKeyCredentialDescriptor,
@@ -114,7 +114,7 @@ def verify_registration(
             expected_rp_id=relying_party,
             expected_origin=_origin(request),
         )
-    except (InvalidRegistrationResponse, ValueError, KeyError, TypeError) as error:
+    except (WebAuthnException, ValueError, KeyError, TypeError) as error:  # any malformed part
         raise PasskeyError(FAILED) from error
     return (
         bytes_to_base64url(verified.credential_id),
@@ -171,7 +171,7 @@ def verify_authentication(
             credential_public_key=bytes(device.public_key),
             credential_current_sign_count=device.sign_count,
         )
-    except (InvalidAuthenticationResponse, ValueError, KeyError, TypeError):
+    except (WebAuthnException, ValueError, KeyError, TypeError):  # any malformed part
         return False
     MFADevice.objects.filter(pk=device.pk).update(sign_count=verified.new_sign_count)
     return True

@@ -304,3 +304,47 @@ def test_a_passkey_assertion_without_a_challenge_is_refused_and_counted(alice, p
     assert response.status_code == 401 and AUTH_FAILED in response.content.decode()
     assert not signed_in(client)
     assert Event.objects.filter(account=alice, action="SignInFailure").count() == 1
+
+
+MALFORMED_CREDENTIALS = [
+    '{"id": "Y3JlZA"}',
+    "{garbage",
+    "[]",
+    "null",
+    '{"id": "Y3JlZA", "response": 1}',
+]
+
+
+def test_a_malformed_passkey_assertion_is_a_refusal_never_a_500(alice, password):
+    """A real credential ID is in the page's options: a client may send it with anything."""
+    from accounts.mfa.services import mfa_device_create_passkey
+
+    mfa_device_create_passkey(
+        owner=alice, name="key", credential_id="Y3JlZA", public_key=b"k", sign_count=0
+    )
+    client = CsrfClient()
+    sign_in(client, alice.email, password)
+    for credential in MALFORMED_CREDENTIALS[:4]:  # under the throttle's five
+        client.get("/signin/mfa", HTTP_HOST="localhost")  # a fresh challenge each time
+        response = client.post(
+            "/signin/mfa/passkey", {"credential": credential}, HTTP_HOST="localhost"
+        )
+        assert response.status_code == 401, credential
+        assert AUTH_FAILED in response.content.decode()
+        assert not signed_in(client)
+
+
+def test_a_malformed_passkey_registration_is_refused_in_words(alice_client, alice):
+    from accounts.mfa.passkeys import FAILED
+
+    for credential in MALFORMED_CREDENTIALS:
+        alice_client.post(ASSIGN, {"name": "key", "kind": "passkey"}, HTTP_HOST="localhost")
+        alice_client.get("/iam/security_credentials/mfa/passkey", HTTP_HOST="localhost")
+        response = alice_client.post(
+            "/iam/security_credentials/mfa/passkey",
+            {"credential": credential},
+            HTTP_HOST="localhost",
+        )
+        assert response.status_code == 400, credential
+        assert FAILED in response.content.decode()
+    assert not MFADevice.objects.filter(owner=alice).exists()
