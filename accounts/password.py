@@ -29,6 +29,7 @@ from console.actions import action
 
 from .events import Action, EventContext, event_record
 from .models import RootUser
+from .throttle import signin_attempt, signin_succeeded
 
 MIN_LENGTH = 8
 MAX_LENGTH = 128
@@ -87,13 +88,19 @@ class ChangePasswordForm(forms.Form):
     new_password = _password_field("New password", "new-password")
     confirm_password = _password_field("Confirm new password", "new-password")
 
-    def __init__(self, *args: object, user: RootUser, **kwargs: object) -> None:
+    def __init__(
+        self, *args: object, user: RootUser, refused: str | None = None, **kwargs: object
+    ) -> None:
+        """``refused``: why the current password is not even checked (the sign-in throttle)."""
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.user = user
+        self.refused = refused
 
     @sensitive_variables("current")
     def clean_current_password(self) -> str:
         current = self.cleaned_data["current_password"]
+        if self.refused:
+            raise forms.ValidationError(self.refused)
         if not self.user.check_password(current):
             raise forms.ValidationError(WRONG_CURRENT)
         return current
@@ -166,15 +173,26 @@ def password_url() -> str:
 def change_password(request: HttpRequest) -> HttpResponse:
     from keys.views import render_credentials_page  # the page this section lives on
 
-    form = ChangePasswordForm(request.POST, user=request.user)
-    if not form.is_valid():
+    from .views import throttled_message  # noqa: PLC0415 - the sign-in's words
+
+    # The current password is guessed no faster here than at sign-in: the same throttle.
+    context = EventContext.from_request(request)
+    email = request.user.email
+    refusal = signin_attempt(email=email, address=context.source_ip)
+    refused = throttled_message(refusal) if refusal else None
+    form = ChangePasswordForm(request.POST, user=request.user, refused=refused)
+    valid = form.is_valid()
+    if not refused and "current_password" not in form.errors:
+        signin_succeeded(email=email, address=context.source_ip)  # it was the password
+    if not valid:
         return render_credentials_page(
-            request, status=400, password_fields=password_fields(form), open_section="password"
+            request,
+            status=429 if refused else 400,
+            password_fields=password_fields(form),
+            open_section="password",
         )
     password_change(
-        user=request.user,
-        new_password=form.cleaned_data["new_password"],
-        context=EventContext.from_request(request),
+        user=request.user, new_password=form.cleaned_data["new_password"], context=context
     )
     update_session_auth_hash(request, request.user)  # this browser stays signed in
     messages.success(request, CHANGED)

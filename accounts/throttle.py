@@ -1,14 +1,16 @@
 """Sign-in throttling: per email and client address together, and per address across emails.
 
-- One email from one address: ``MAX_FAILURES`` failed attempts within ``WINDOW`` lock that pair
-  for ``LOCKOUT`` from the attempt that reached the limit. The same email from another address,
-  or another email from the same address, is not locked: one attacker cannot lock the owner out.
+- One email from one address (an IPv6 client's /64, as below): ``MAX_FAILURES`` failed
+  attempts within ``WINDOW`` lock that pair for ``LOCKOUT`` from the attempt that reached the
+  limit. The same email from another address, or another email from the same address, is not
+  locked: one attacker cannot lock the owner out.
 - One address across every email (password spraying): ``ADDRESS_MAX_FAILURES`` failures within
   ``WINDOW`` lock the address for ``LOCKOUT``, whatever email it tries. Generous, so that an
   office behind one NAT never meets it; an IPv6 client counts by its /64, which one subscriber
   usually holds whole.
 
-The API is two calls, for any secret checked at sign-in (a password, an MFA code):
+The API is two calls, for any secret checked at sign-in (a password, an MFA code) or in its
+place (Change password's current password):
 
 1. :func:`signin_attempt` before checking the secret. It counts the attempt as a failure
    straight away and answers whether it may go ahead (None) or is refused (a
@@ -72,7 +74,7 @@ def signin_attempt(
     sign-in is paused until ``refusal.until``, without checking anything.
     """
     now = now or timezone.now()
-    pair = (normalize_email(email)[:254], (address or "")[:64])
+    pair = (normalize_email(email)[:254], address_key(address))
     whole = (ANY_EMAIL, address_key(address))
     # Make sure both rows exist (outside the transaction: a row made by a concurrent attempt
     # is fine), then lock them, always in the same order, and decide.
@@ -110,7 +112,7 @@ def signin_succeeded(*, email: str, address: str | None) -> None:
     """The attempt's secret was right: forget the pair's failures, and give the address back
     the attempt that :func:`signin_attempt` counted (and the lock, if that attempt made it)."""
     SignInThrottle.objects.filter(
-        email=normalize_email(email)[:254], address=(address or "")[:64]
+        email=normalize_email(email)[:254], address=address_key(address)
     ).delete()
     SignInThrottle.objects.filter(
         email=ANY_EMAIL, address=address_key(address), failures__gt=0

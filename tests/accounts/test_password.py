@@ -111,3 +111,28 @@ def test_the_blank_fields_rendered_once_are_the_fields_of_this_users_form(alice)
     assert password_fields() is password_fields()  # worked out once
     assert 'autocomplete="current-password"' in fresh
     assert fresh.count('autocomplete="new-password"') == 2
+
+
+def test_wrong_current_passwords_meet_the_sign_in_throttle(alice, alice_client, password):
+    """A stolen session must not guess the password faster than the sign-in page allows."""
+    from accounts.throttle import MAX_FAILURES
+
+    for _ in range(MAX_FAILURES):
+        assert change(alice_client, "wrong", NEW, NEW).status_code == 400
+    refused = change(alice_client, password, NEW, NEW)  # even the right one is not checked now
+    assert refused.status_code == 429
+    assert "Too many failed sign-in attempts for this email address" in refused.content.decode()
+    alice.refresh_from_db()
+    assert alice.check_password(password)
+    other = CsrfClient()  # and the sign-in page is paused for this email and address as well
+    other.post("/signin", {"email": alice.email})
+    assert other.post("/signin/password", {"password": password}).status_code == 429
+
+
+def test_the_right_current_password_gives_its_attempt_back(alice, alice_client, password):
+    from accounts.throttle import MAX_FAILURES
+
+    for _ in range(MAX_FAILURES - 1):
+        change(alice_client, "wrong", NEW, NEW)
+    assert change(alice_client, password, NEW, "mismatch").status_code == 400  # right, counted back
+    assert change(alice_client, password, NEW, NEW).status_code == 302

@@ -183,3 +183,12 @@ def test_known_and_unknown_emails_cost_one_argon2_hash_each(alice, email, monkey
     response, _ = attempt(email, "wrong password")
     assert response.status_code == 401
     assert len(calls) == 1, calls
+
+
+def test_an_ipv6_client_guessing_one_email_counts_by_its_64(db):
+    """Each address of a /64 (one subscriber's) would otherwise bring five fresh guesses."""
+    for n in range(MAX_FAILURES):
+        assert signin_attempt(email="alice@example.com", address=f"2001:db8:1:2::{n + 1:x}") is None
+    refusal = signin_attempt(email="alice@example.com", address="2001:db8:1:2::99")
+    assert refusal is not None and not refusal.whole_address
+    assert signin_attempt(email="alice@example.com", address="2001:db8:1:3::1") is None
