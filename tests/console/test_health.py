@@ -76,3 +76,13 @@ def test_a_request_id_is_taken_only_from_a_trusted_proxy(client, settings):
     assert client.get("/healthz", headers=chosen)["X-Request-ID"] == "lb-1234567890"
     bad = {"X-Request-ID": "lb 1234567890"}  # a trusted proxy's malformed ID is not kept either
     assert client.get("/healthz", headers=bad)["X-Request-ID"] != "lb 1234567890"
+
+
+def test_error_pages_are_never_stored(alice_client):
+    """They show the account's name and ID like any signed-in page."""
+
+    not_found = alice_client.get("/iam/no-such-page")
+    refused = alice_client.post("/iam/security_credentials/password", {}, with_csrf=False)
+    for response in (not_found, refused):
+        assert response.status_code in (403, 404)
+        assert "no-store" in response["Cache-Control"], response.status_code
