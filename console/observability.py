@@ -9,6 +9,8 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from django.core.signals import request_finished
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 
 from .proxies import is_trusted_proxy
@@ -50,13 +52,17 @@ class RequestIdMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request_id = request_id_of(request.META)
         request.request_id = request_id  # type: ignore[attr-defined]
-        token = request_id_var.set(request_id)
-        try:
-            response = self.get_response(request)
-        finally:
-            request_id_var.reset(token)
+        # Kept until the request is finished (_forget_request_id), not only while the
+        # middleware runs: Django logs a 4xx or 5xx (django.request) after every middleware.
+        request_id_var.set(request_id)
+        response = self.get_response(request)
         response["X-Request-ID"] = request_id
         return response
+
+
+@receiver(request_finished)
+def _forget_request_id(**kwargs: object) -> None:
+    request_id_var.set("-")
 
 
 class RequestIdFilter(logging.Filter):

@@ -86,3 +86,26 @@ def test_error_pages_are_never_stored(alice_client):
     for response in (not_found, refused):
         assert response.status_code in (403, 404)
         assert "no-store" in response["Cache-Control"], response.status_code
+
+
+def test_djangos_own_log_line_for_a_4xx_carries_the_request_id(client):
+    import logging
+
+    from console.observability import request_id_var
+
+    seen: list[str] = []
+
+    class Capture(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            seen.append(request_id_var.get())
+
+    logger = logging.getLogger("django.request")
+    capture = Capture(level=logging.WARNING)
+    logger.addHandler(capture)
+    try:
+        response = client.get("/iam/no-such-page")
+    finally:
+        logger.removeHandler(capture)
+    assert response.status_code == 404
+    assert seen == [response["X-Request-ID"]]
+    assert request_id_var.get() == "-"  # and forgotten once the request is finished
