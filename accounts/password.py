@@ -46,6 +46,8 @@ RULES = (
 WRONG_CURRENT = "The current password is incorrect."
 MISMATCH = "The new passwords don't match."
 CHANGED = "Your password has been changed. Your other sessions have been signed out."
+# For the page's live region: the fields' own messages are not announced when they appear.
+NOT_CHANGED = "Your password was not changed: the message beside the field says why."
 
 
 def password_problem(password: str, *, email: str) -> str | None:
@@ -185,6 +187,7 @@ def change_password(request: HttpRequest) -> HttpResponse:
     if not refused and "current_password" not in form.errors:
         signin_succeeded(email=email, address=context.source_ip)  # it was the password
     if not valid:
+        messages.error(request, NOT_CHANGED)
         return render_credentials_page(
             request,
             status=429 if refused else 400,

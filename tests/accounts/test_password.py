@@ -5,7 +5,7 @@ import pytest
 from markupsafe import escape
 
 from accounts.models import Event
-from accounts.password import MISMATCH, WRONG_CURRENT, password_problem
+from accounts.password import MISMATCH, NOT_CHANGED, WRONG_CURRENT, password_problem
 from tests.conftest import CsrfClient, _signed_in
 
 pytestmark = pytest.mark.django_db
@@ -79,6 +79,8 @@ def test_bad_input_gets_a_message_beside_the_field_and_changes_nothing(
     body = response.content.decode()
     assert str(escape(message)) in body
     assert 'class="field-error"' in body
+    flash = body.split('id="flash"')[1].split("</div>")[0]  # the live region says it too
+    assert str(escape(NOT_CHANGED)) in flash
     assert '<details id="password" class="accordion-section" open>' in body
     alice.refresh_from_db()
     assert alice.check_password(password)

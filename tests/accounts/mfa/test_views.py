@@ -348,3 +348,13 @@ def test_a_malformed_passkey_registration_is_refused_in_words(alice_client, alic
         assert response.status_code == 400, credential
         assert FAILED in response.content.decode()
     assert not MFADevice.objects.filter(owner=alice).exists()
+
+
+def test_device_name_is_described_by_its_hint(alice_client):
+    """Django names the help text's id in the field's aria-describedby: it must exist."""
+    page = alice_client.get(ASSIGN).content.decode()
+    described_by = re.search(r'<input[^>]*name="name"[^>]*aria-describedby="([^"]+)"', page)
+    assert described_by, page
+    for target in described_by.group(1).split():
+        assert f'id="{target}"' in page, target
+    assert 'id="id_name_helptext">Up to 64 characters' in page
