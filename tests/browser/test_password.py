@@ -38,6 +38,8 @@ def test_a_password_change_signs_out_the_other_browser_only(
     change_password(page, PASSWORD, "alllowercase", "alllowercase")
     expect(page.get_by_label("New password", exact=True)).to_have_attribute("aria-invalid", "true")
     expect(page.get_by_text("The password is too weak.")).to_be_visible()
+    # The live region says the change was refused, besides the field's own message.
+    expect(page.get_by_role("status")).to_contain_text("Your password was not changed")
     change_password(page, PASSWORD, NEW, NEW + "x")
     expect(page.get_by_text("The new passwords don't match.")).to_be_visible()
     alice.refresh_from_db()
