@@ -3,8 +3,8 @@
    toggles in place, Escape on the Create Access Key dialog means Close (so the server ends
    the secret's window), focus goes back to the control that opened a dialog (or, when htmx
    has re-rendered the section, to the same control in the new one), what an action did is
-   announced in the live region, and the account menu closes on an outside click, Escape or
-   when focus leaves it. */
+   announced in the live region, a refused form's first invalid field takes the focus, and the
+   account menu closes on an outside click, Escape or when focus leaves it. */
 (function () {
   "use strict";
 
@@ -213,6 +213,13 @@
         restoreFocus(trigger);
       }
     }
+  });
+  // A page that answers a refused form (a field marked invalid): its first field to mend takes
+  // the focus, where the person was working. Not autofocus, which browsers ignore on a page
+  // loaded at a fragment (#password), as these are; and once loaded, after the fragment.
+  window.addEventListener("load", function () {
+    var invalid = document.querySelector("main [aria-invalid='true']");
+    if (canFocus(invalid) && !document.querySelector("dialog:modal")) invalid.focus();
   });
   document.addEventListener("DOMContentLoaded", function () {
     openModals(document);

@@ -53,3 +53,15 @@ def test_a_password_change_signs_out_the_other_browser_only(
     expect(other.get_by_role("heading", name="Sign in", level=1)).to_be_visible()
     sign_in(other, alice.email, NEW)
     expect(other.get_by_role("heading", name="IAM Dashboard", level=1)).to_be_visible()
+
+
+def test_with_javascript_a_refused_change_puts_the_focus_on_the_field_to_mend(
+    page: Page, alice, signed_in
+) -> None:
+    signed_in(page.context, alice)
+    page.goto(CREDENTIALS_PATH)
+    page.get_by_text("Password", exact=True).click()
+    change_password(page, "not-the-password", NEW, NEW)
+    expect(page.get_by_label("Current password", exact=True)).to_be_focused()
+    change_password(page, PASSWORD, NEW, NEW + "x")
+    expect(page.get_by_label("Confirm new password", exact=True)).to_be_focused()
