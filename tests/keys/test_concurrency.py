@@ -61,7 +61,10 @@ def cluster(
     if server_database.vendor == "sqlite":
         shape = {"count": 1, "workers": 4}
     else:
-        shape = {"count": 2, "workers": 2}
+        # Each thread that has served a request keeps its own connection (CONN_MAX_AGE): 2 x 2
+        # x 16 of them stay below PostgreSQL's max_connections (100) with the suite's own;
+        # 32 threads each could reach 128 and fail a later test with "too many clients".
+        shape = {"count": 2, "workers": 2, "env": {"GUNICORN_THREADS": "16"}}
     with gunicorns(server_database, tmp_path, **shape) as servers:
         yield Cluster(database=server_database, servers=servers)
 
