@@ -309,6 +309,19 @@ def signed_api_request(
     )
 
 
+def signed_identity_request(
+    url: str, access_key_id: str, secret: str
+) -> tuple[bytes, dict[str, str]]:
+    """STS GetCallerIdentity to ``url``, signed as botocore signs it: (body, headers)."""
+    return signed_api_request(
+        url=url,
+        access_key_id=access_key_id,
+        secret=secret,
+        params={"Action": "GetCallerIdentity"},
+        service="sts",
+    )
+
+
 def api_call(
     base_url: str,
     *,

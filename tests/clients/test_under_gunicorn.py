@@ -17,7 +17,7 @@ from tests.servers import (
     Gunicorn,
     gunicorns,
     new_account,
-    signed_api_request,
+    signed_identity_request,
     sqlite_database,
 )
 
@@ -127,13 +127,7 @@ def test_two_authorization_headers_are_refused_not_one_picked(served, account): 
     # gunicorn joins repeated headers into one value ("bogus,real"); the verifier must see two.
     _, server = served
     access_key_id, secret = account.browser.create_key_with_secret()
-    body, headers = signed_api_request(
-        url=f"{server.url}/api",
-        access_key_id=access_key_id,
-        secret=secret,
-        params={"Action": "GetCallerIdentity"},
-        service="sts",
-    )
+    body, headers = signed_identity_request(f"{server.url}/api", access_key_id, secret)
     bogus = headers["Authorization"].rsplit("Signature=", 1)[0] + "Signature=" + "0" * 64
 
     def send(*authorizations: str) -> tuple[int, str]:
@@ -166,13 +160,7 @@ def test_a_chunked_body_is_refused_in_words_not_as_a_bad_signature(served, accou
     against an empty body. The same request with Content-Length then passes."""
     _, server = served
     access_key_id, secret = account.browser.create_key_with_secret()
-    body, headers = signed_api_request(
-        url=f"{server.url}/api",
-        access_key_id=access_key_id,
-        secret=secret,
-        params={"Action": "GetCallerIdentity"},
-        service="sts",
-    )
+    body, headers = signed_identity_request(f"{server.url}/api", access_key_id, secret)
     connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=20)
     try:
         chunked = {**headers, "Transfer-Encoding": "chunked"}

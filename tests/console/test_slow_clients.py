@@ -17,7 +17,7 @@ from tests.servers import (
     gunicorns,
     http_request,
     new_account,
-    signed_api_request,
+    signed_identity_request,
     sqlite_database,
 )
 
@@ -71,13 +71,7 @@ def test_slow_and_idle_clients_do_not_starve_the_others(served, account) -> None
         for _ in range(ROUNDS):
             health = http_request(server.url, "GET", "/healthz", timeout=ANSWER_WITHIN)
             assert health.status == 200
-            body, headers = signed_api_request(
-                url=f"{server.url}/api",
-                access_key_id=access_key_id,
-                secret=secret,
-                params={"Action": "GetCallerIdentity"},
-                service="sts",
-            )
+            body, headers = signed_identity_request(f"{server.url}/api", access_key_id, secret)
             signed = http_request(
                 server.url, "POST", "/api", body=body, headers=headers, timeout=ANSWER_WITHIN
             )

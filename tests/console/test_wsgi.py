@@ -8,7 +8,7 @@ from django.test import RequestFactory
 
 from keys.api.wsgi import ApiApplication
 from tests.factories import make_access_key
-from tests.servers import signed_api_request
+from tests.servers import signed_identity_request
 from tests.wsgi import WsgiClient
 
 pytestmark = pytest.mark.django_db
@@ -22,12 +22,8 @@ def signed_identity_call(alice, path: str = "/api", host: str = "127.0.0.1:8000"
     """A GetCallerIdentity request signed by botocore for ``host``, through the application,
     with ``new_key`` (a new key of alice's if none is given)."""
     new_key = new_key or make_access_key(alice)
-    body, headers = signed_api_request(
-        url=f"http://{host}{path}",
-        access_key_id=new_key.access_key.access_key_id,
-        secret=new_key.secret_access_key,
-        params={"Action": "GetCallerIdentity"},
-        service="sts",
+    body, headers = signed_identity_request(
+        f"http://{host}{path}", new_key.access_key.access_key_id, new_key.secret_access_key
     )
     content_type = headers.pop("Content-Type")
     return WsgiClient().post(
@@ -101,12 +97,8 @@ def test_hsts_on_secure_requests(alice, settings):
     settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     application = ApiApplication(fallback=get_wsgi_application())
     new_key = make_access_key(alice)
-    body, headers = signed_api_request(
-        url="http://127.0.0.1:8000/api",
-        access_key_id=new_key.access_key.access_key_id,
-        secret=new_key.secret_access_key,
-        params={"Action": "GetCallerIdentity"},
-        service="sts",
+    body, headers = signed_identity_request(
+        "http://127.0.0.1:8000/api", new_key.access_key.access_key_id, new_key.secret_access_key
     )
     content_type = headers.pop("Content-Type")
     request = RequestFactory().post(
