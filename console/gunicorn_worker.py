@@ -15,12 +15,21 @@ and then stalls would still hold its thread for as long as it liked, so this wor
   for ``Expect: 100-continue`` is sent the 100 before the body is read.
 
 In production a buffering proxy in front does this and more (docs/DEPLOY.md).
+
+And one for speed. After an answer, gthread hands the connection to the worker's poller, and
+its next request back to a thread through the main thread: two thread switches, two epoll
+changes and a wake-up pipe a request. Here the thread first waits up to ``LINGER`` for the
+next request and serves it itself (bench/README.md has what that saves). At most half the
+threads wait so, so a new client always finds one; a connection idle for longer waits in the
+poller, as gthread has it.
 """
 
 import io
 import logging
+import select
 import socket
 import struct
+import threading
 import time
 from typing import Any
 
@@ -30,6 +39,7 @@ from gunicorn.http.errors import NoMoreData
 from gunicorn.workers.gthread import ThreadWorker
 
 READ_TIMEOUT = 10  # seconds: each read of the headers; the whole body
+LINGER = 1.0  # seconds: a thread waits this long for a kept-alive connection's next request
 MAX_BUFFERED_BODY = 2_621_440  # Django's DATA_UPLOAD_MAX_MEMORY_SIZE: larger ones it refuses
 
 
@@ -40,6 +50,8 @@ class ClientTooSlow(NoMoreData):
 class DeadlineThreadWorker(ThreadWorker):
     def init_process(self) -> None:
         self.log.error_log.addFilter(_quiet_header_timeouts)
+        self._lingering = 0
+        self._linger_lock = threading.Lock()
         super().init_process()
 
     def handle(self, conn):  # type: ignore[no-untyped-def]  # gunicorn's TConn
@@ -47,7 +59,29 @@ class DeadlineThreadWorker(ThreadWorker):
             _set_read_timeout(conn.sock, READ_TIMEOUT)
             if not self.cfg.is_ssl and not isinstance(conn.sock, _DeadlineSocket):
                 conn.sock = _DeadlineSocket(conn.sock)  # before gunicorn's parser takes it
-        return super().handle(conn)
+        keep = super().handle(conn)
+        while keep is True and self.alive and self._next_request_soon(conn):
+            keep = super().handle(conn)
+        return keep
+
+    def _next_request_soon(self, conn) -> bool:  # type: ignore[no-untyped-def]  # TConn
+        """Whether the connection's next request arrives within LINGER, waited for on this
+        thread (at most half the threads wait at once; the rest go back to the pool)."""
+        if conn.parser.unreader.buf.getvalue():  # already read with the last request
+            return True
+        if self.cfg.is_ssl:  # TLS may hold a record the socket no longer shows
+            return False
+        with self._linger_lock:
+            if self._lingering >= self.cfg.threads // 2:
+                return False
+            self._lingering += 1
+        try:
+            waiting = select.poll()
+            waiting.register(conn.sock.fileno(), select.POLLIN)
+            return bool(waiting.poll(LINGER * 1000))
+        finally:
+            with self._linger_lock:
+                self._lingering -= 1
 
     def handle_request(self, req, conn):  # type: ignore[no-untyped-def]  # gunicorn's Request
         if isinstance(req.body.reader, LengthReader):

@@ -2,6 +2,7 @@
 and a client that stalls in its request is cut off after the read deadline."""
 
 import contextlib
+import http.client
 import re
 import socket
 import time
@@ -9,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from console.gunicorn_worker import READ_TIMEOUT
+from console.gunicorn_worker import LINGER, READ_TIMEOUT
 from tests.servers import (
     Account,
     Database,
@@ -166,3 +167,33 @@ def test_a_client_that_expects_100_continue_gets_it_before_its_body(served) -> N
         assert b"<Code>MissingAuthenticationToken</Code>" in final
         sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n\r\n" % server.port)
         assert _response(sock).startswith(b"HTTP/1.1 200 ")
+
+
+def test_connections_kept_alive_on_threads_leave_threads_for_new_clients(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """After an answer a thread waits a while for its connection's next request, but never
+    all of them: with four threads and four kept-alive connections, a new client is answered
+    at once, not after LINGER. The kept connections are still served, after LINGER too
+    (from the worker's poller)."""
+    with (
+        sqlite_database(tmp_path) as database,
+        gunicorns(database, tmp_path, workers=1, env={"GUNICORN_THREADS": "4"}) as (server,),
+    ):
+        kept = [http.client.HTTPConnection("127.0.0.1", server.port, timeout=5) for _ in range(4)]
+        try:
+            for connection in kept:
+                connection.request("GET", "/healthz")
+                answer = connection.getresponse()
+                answer.read()
+                assert answer.status == 200
+            health = http_request(server.url, "GET", "/healthz", timeout=LINGER / 2)
+            assert health.status == 200
+            time.sleep(LINGER + 0.2)
+            for connection in kept:
+                connection.request("GET", "/healthz")
+                answer = connection.getresponse()
+                answer.read()
+                assert answer.status == 200
+                assert answer.getheader("Connection", "").lower() != "close"
+        finally:
+            for connection in kept:
+                connection.close()
