@@ -16,12 +16,21 @@ and then stalls would still hold its thread for as long as it liked, so this wor
 
 In production a buffering proxy in front does this and more (docs/DEPLOY.md).
 
-And one for speed. After an answer, gthread hands the connection to the worker's poller, and
-its next request back to a thread through the main thread: two thread switches, two epoll
-changes and a wake-up pipe a request. Here the thread first waits up to ``LINGER`` for the
-next request and serves it itself (bench/README.md has what that saves). At most half the
-threads wait so, so a new client always finds one; a connection idle for longer waits in the
-poller, as gthread has it.
+And two for speed (bench/README.md has what they save):
+
+- keep-alive on the thread: after an answer, gthread hands the connection to the worker's
+  poller, and its next request back to a thread through the main thread (two thread
+  switches, two epoll changes and a wake-up pipe a request). Here the thread first waits up
+  to ``LINGER`` for the next request and serves it itself. At most half the threads wait
+  so, so a new client always finds one; a connection idle for longer waits in the poller,
+  as gthread has it;
+- requests in turn: the threads read and write for their clients at once, but call the
+  application one at a time (``APP_CONCURRENCY``), first come first served. The GIL lets
+  one thread run Python at a time anyway, but in no order: with many requests in one
+  process, some waited many turns, and the slowest 1% took 5-12 times the median. What
+  runs without the GIL inside the application (a database round trip, a password hash)
+  holds up the process's other requests now: more processes (WEB_CONCURRENCY) serve more
+  of those at once.
 """
 
 import io
@@ -31,6 +40,8 @@ import socket
 import struct
 import threading
 import time
+from collections import deque
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from gunicorn import util
@@ -40,6 +51,7 @@ from gunicorn.workers.gthread import ThreadWorker
 
 READ_TIMEOUT = 10  # seconds: each read of the headers; the whole body
 LINGER = 1.0  # seconds: a thread waits this long for a kept-alive connection's next request
+APP_CONCURRENCY = 1  # requests a worker process runs the application for at once
 MAX_BUFFERED_BODY = 2_621_440  # Django's DATA_UPLOAD_MAX_MEMORY_SIZE: larger ones it refuses
 
 
@@ -53,6 +65,10 @@ class DeadlineThreadWorker(ThreadWorker):
         self._lingering = 0
         self._linger_lock = threading.Lock()
         super().init_process()
+
+    def load_wsgi(self) -> None:
+        super().load_wsgi()
+        self.wsgi = _in_turn(self.wsgi, FifoGate(APP_CONCURRENCY))
 
     def handle(self, conn):  # type: ignore[no-untyped-def]  # gunicorn's TConn
         if not conn.initialized:  # once a connection: the option stays on the socket
@@ -90,6 +106,50 @@ class DeadlineThreadWorker(ThreadWorker):
                 _continue(req, conn.sock)
                 req.body = Body(io.BytesIO(_read_whole(req.body, length, conn.sock)))
         return super().handle_request(req, conn)
+
+
+class FifoGate:
+    """A semaphore that admits in the order of arrival: a slot that is given back goes to
+    the longest waiter (``threading.Semaphore`` lets any thread that comes along take it)."""
+
+    def __init__(self, width: int) -> None:
+        self._lock = threading.Lock()
+        self._free = width
+        self._waiting: deque[threading.Lock] = deque()
+
+    def enter(self) -> None:
+        with self._lock:
+            if self._free:
+                self._free -= 1
+                return
+            turn = threading.Lock()
+            turn.acquire()
+            self._waiting.append(turn)
+        turn.acquire()  # released by leave(), which hands this thread its slot
+
+    def leave(self) -> None:
+        with self._lock:
+            if self._waiting:
+                self._waiting.popleft().release()
+            else:
+                self._free += 1
+
+
+type _Wsgi = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+def _in_turn(application: _Wsgi, gate: FifoGate) -> _Wsgi:
+    """The application, called by one request at a time, in the order the requests are
+    ready (read whole); the response is sent outside."""
+
+    def in_turn(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        gate.enter()
+        try:
+            return application(environ, start_response)
+        finally:
+            gate.leave()
+
+    return in_turn
 
 
 class _DeadlineSocket:
