@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template import loader
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from keys.models import AccessKey
 
@@ -20,7 +20,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @login_required
-@require_GET
+@require_safe
 def dashboard(request: HttpRequest) -> HttpResponse:
     access_keys = list(AccessKey.objects.for_owner(request.user))
     active = [key for key in access_keys if key.is_active]
@@ -39,7 +39,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @login_required
-@require_GET
+@require_safe
 def iam_users(request: HttpRequest) -> HttpResponse:
     return render(request, "console/iam_users.html")
 

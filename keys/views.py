@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_variables
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
 from accounts.events import EventContext
 from accounts.sections import security_credentials_sections
@@ -144,7 +144,7 @@ def _after_action(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @login_required
-@require_GET
+@require_safe
 @after_root_credentials_warning
 def security_credentials(request: HttpRequest) -> HttpResponse:
     return _render(request, expanded=request.GET.get("expanded") == "access-keys")
@@ -321,7 +321,7 @@ REPORT_IN_PROGRESS = (
 
 @never_cache
 @login_required
-@require_GET
+@require_safe
 def credential_report(request: HttpRequest) -> HttpResponse:
     report = credential_report_of(request.user)
     now = timezone.now()

@@ -105,3 +105,19 @@ def test_the_api_refuses_an_anonymous_caller(anonymous_client):
         response = WsgiClient().post(url, {"Action": "ListAccessKeys"})
         assert response.status_code == 403
         assert b"<Code>MissingAuthenticationToken</Code>" in response.content
+
+
+READ_ONLY_PAGES = ["/iam/home", "/iam/users", "/iam/security_credentials", "/iam/credential_report"]
+
+
+@pytest.mark.parametrize("url", READ_ONLY_PAGES)
+def test_a_read_only_page_answers_head_as_get_without_the_body(alice_client, url):
+    """HTTP asks every server for HEAD wherever it serves GET (uptime monitors use it); the
+    pages that change nothing when loaded answer it. (The secret's dialog and downloads stay
+    GET only.)"""
+    get = alice_client.get(url)
+    head = alice_client.head(url)
+    assert get.status_code == head.status_code == 200
+    assert head.content == b""
+    assert head["Content-Type"] == get["Content-Type"]
+    assert "no-store" in head["Cache-Control"]
