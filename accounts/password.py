@@ -175,13 +175,11 @@ def password_url() -> str:
 def change_password(request: HttpRequest) -> HttpResponse:
     from keys.views import render_credentials_page  # the page this section lives on
 
-    from .views import throttled_message  # noqa: PLC0415 - the sign-in's words
-
     # The current password is guessed no faster here than at sign-in: the same throttle.
     context = EventContext.from_request(request)
     email = request.user.email
     refusal = signin_attempt(email=email, address=context.source_ip)
-    refused = throttled_message(refusal) if refusal else None
+    refused = refusal.message if refusal else None
     form = ChangePasswordForm(request.POST, user=request.user, refused=refused)
     valid = form.is_valid()
     if not refused and "current_password" not in form.errors:

@@ -41,6 +41,14 @@ ANY_EMAIL = ""  # the email of an address's row across every email
 IPV6_PREFIX = 64
 
 
+THROTTLED = "Too many failed sign-in attempts for this email address from your network."
+THROTTLED_ADDRESS = "Too many failed sign-in attempts from your network."
+THROTTLED_PAUSE = (
+    f"For your security, sign-in is paused for {int(LOCKOUT.total_seconds()) // 60} minutes; "
+    "try again after {time} UTC."
+)
+
+
 @dataclass(frozen=True)
 class Refusal:
     """Why an attempt is refused, and until when."""
@@ -48,6 +56,14 @@ class Refusal:
     until: datetime
     whole_address: bool  # the address's limit across emails, not the pair's
     first: bool  # the first refusal of this lock: the one to record in the event history
+
+    @property
+    def message(self) -> str:
+        """The refusal in words, wherever a password or code is refused for it."""
+        # Rounded up to the minute: "after 10:05" must not be a moment too early.
+        until = self.until + timedelta(seconds=59)
+        reason = THROTTLED_ADDRESS if self.whole_address else THROTTLED
+        return f"{reason} {THROTTLED_PAUSE.format(time=f'{until:%H:%M}')}"
 
 
 def address_key(address: str | None) -> str:

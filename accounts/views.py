@@ -1,7 +1,6 @@
 """Sign-in in two steps as on AWS, sign-out, and the root-credentials warning."""
 
 import csv
-from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.contrib.auth import authenticate, login, logout
@@ -20,18 +19,12 @@ from .events import Action, EventContext, event_record
 from .forms import RootCredentialsWarningForm, SignInEmailForm, SignInPasswordForm
 from .mfa import pending as mfa_pending
 from .models import Event, MFADevice, RootUser
-from .throttle import LOCKOUT, Refusal, signin_attempt, signin_succeeded
+from .throttle import signin_attempt, signin_succeeded
 from .warning import WARNING_PASSED
 
 SIGNIN_EMAIL = "signin_email"
 SIGNIN_NEXT = "signin_next"
 AUTH_FAILED = "Your authentication information is incorrect. Please try again."
-THROTTLED = "Too many failed sign-in attempts for this email address from your network."
-THROTTLED_ADDRESS = "Too many failed sign-in attempts from your network."
-THROTTLED_PAUSE = (
-    f"For your security, sign-in is paused for {int(LOCKOUT.total_seconds()) // 60} minutes; "
-    "try again after {time} UTC."
-)
 
 
 def safe_next(request: HttpRequest, candidate: str | None) -> str:
@@ -86,7 +79,7 @@ def signin_password(request: HttpRequest) -> HttpResponse:
                 event_record(
                     action=Action.SIGN_IN_THROTTLED, context=context, account=account, email=email
                 )
-            return _password_page(request, form, email, throttled_message(refusal), status=429)
+            return _password_page(request, form, email, refusal.message, status=429)
         user = None
         if form.is_valid():
             user = authenticate(request, username=email, password=form.cleaned_data["password"])
@@ -105,13 +98,6 @@ def signin_password(request: HttpRequest) -> HttpResponse:
         event_record(action=Action.SIGN_IN_FAILURE, context=context, account=account, email=email)
         error = AUTH_FAILED
     return _password_page(request, form, email, error, status=401 if error else 200)
-
-
-def throttled_message(refusal: Refusal) -> str:
-    # Rounded up to the minute: "after 10:05" must not be a moment too early.
-    until = refusal.until + timedelta(seconds=59)
-    reason = THROTTLED_ADDRESS if refusal.whole_address else THROTTLED
-    return f"{reason} {THROTTLED_PAUSE.format(time=f'{until:%H:%M}')}"
 
 
 def _password_page(

@@ -21,7 +21,7 @@ from keys.crypto import decrypt_secret, encrypt_secret
 from .. import throttle
 from ..events import Action, EventContext, event_record
 from ..models import MFADevice
-from ..views import AUTH_FAILED, safe_next, throttled_message
+from ..views import AUTH_FAILED, safe_next
 from . import passkeys, pending, totp
 from .forms import AssignMFADeviceForm, AuthenticatorAppCodesForm, SignInMFACodeForm
 from .services import (
@@ -308,8 +308,7 @@ def _throttled(
             account=signing_in.user,
             email=signing_in.email,
         )
-    error = throttled_message(refusal)
-    return _signin_page(request, signing_in, error=error, status=429)
+    return _signin_page(request, signing_in, error=refusal.message, status=429)
 
 
 def _signed_in(request: HttpRequest, signing_in: pending.PendingSignIn) -> HttpResponse:
