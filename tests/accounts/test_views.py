@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.contrib.sessions.models import Session
 
@@ -50,6 +52,16 @@ def test_a_wrong_email_or_password_gets_the_same_message(alice, email, typed):
     assert response.status_code == 401
     assert AUTH_FAILED in response.content.decode()
     assert "_auth_user_id" not in client.session
+    assert_refused_field(response, "password")
+
+
+def assert_refused_field(response, name):  # type: ignore[no-untyped-def]
+    """The refused field says so to a screen reader and names the alert that says why."""
+    page = response.content.decode()
+    field = re.search(rf'<input[^>]*name="{name}"[^>]*>', page).group(0)
+    assert 'aria-invalid="true"' in field
+    assert 'aria-describedby="signin-error"' in field
+    assert re.search(r'<div [^>]*role="alert" id="signin-error">', page)
 
 
 def test_an_invalid_email_is_an_error_on_the_page(db):

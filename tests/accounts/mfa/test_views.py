@@ -12,7 +12,7 @@ from accounts.mfa.services import MFA_DEVICE_LIMIT
 from accounts.mfa.totp import STEP_SECONDS, current_step
 from accounts.models import Event, MFADevice
 from accounts.throttle import MAX_FAILURES
-from tests.accounts.test_views import AUTH_FAILED, sign_in
+from tests.accounts.test_views import AUTH_FAILED, assert_refused_field, sign_in
 from tests.conftest import CsrfClient
 from tests.factories import make_totp_device
 
@@ -143,6 +143,7 @@ def test_a_wrong_code_gets_the_password_message_and_a_replay_is_refused(alice, p
     sign_in(first, alice.email, password)
     response = first.post("/signin/mfa", {"code": "000000"})
     assert response.status_code == 401 and AUTH_FAILED in response.content.decode()
+    assert_refused_field(response, "code")
     code = pyotp.TOTP(secret).now()
     assert first.post("/signin/mfa", {"code": code}).status_code == 302
     second = CsrfClient()
