@@ -61,10 +61,11 @@ def cluster(
     if server_database.vendor == "sqlite":
         shape = {"count": 1, "workers": 4}
     else:
-        # Each thread that has served a request keeps its own connection (CONN_MAX_AGE): 2 x 2
-        # x 16 of them stay below PostgreSQL's max_connections (100) with the suite's own;
-        # 32 threads each could reach 128 and fail a later test with "too many clients".
-        shape = {"count": 2, "workers": 2, "env": {"GUNICORN_THREADS": "16"}}
+        # Each thread that has served a request keeps its own connection (CONN_MAX_AGE), and a
+        # kept-alive connection keeps its thread: 2 x 2 x 8 of them leave PostgreSQL's
+        # max_connections (100) room for the suite's other servers and its own; with 16 each
+        # (67 seen at once) a run failed two tests with "too many clients".
+        shape = {"count": 2, "workers": 2, "env": {"GUNICORN_THREADS": "8"}}
     with gunicorns(server_database, tmp_path, **shape) as servers:
         yield Cluster(database=server_database, servers=servers)
 
