@@ -2,6 +2,7 @@
 
 import sys
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, InterfaceError, connections
 from django.db.migrations.executor import MigrationExecutor
@@ -11,6 +12,8 @@ from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from accounts.models import MFADevice
+from keys.crypto import InvalidToken, decrypt_secret
 from keys.models import AccessKey
 
 
@@ -50,8 +53,10 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 
 def readyz(request: HttpRequest) -> HttpResponse:
-    """Ready for traffic: the database answers and every migration is applied."""
-    checks = {"database": "ok", "migrations": "ok"}
+    """Ready for traffic: the database answers, every migration is applied, and the
+    configured KEYS_ENCRYPTION_KEYS open the stored secrets (a key dropped before
+    ``rotate_encryption_keys`` ran would fail every API call and MFA sign-in)."""
+    checks = {"database": "ok", "migrations": "ok", "secrets": "ok"}
     status = 200
     try:
         connection = connections[DEFAULT_DB_ALIAS]
@@ -59,10 +64,13 @@ def readyz(request: HttpRequest) -> HttpResponse:
             cursor.execute("SELECT 1")
         if not _migrations_applied(connection):
             checks["migrations"] = "pending"
+            checks["secrets"] = "unknown"
+            status = 503
+        elif not _oldest_secrets_open():
+            checks["secrets"] = "unreadable"
             status = 503
     except DatabaseError:
-        checks["database"] = "unreachable"
-        checks["migrations"] = "unknown"
+        checks = dict.fromkeys(checks, "unknown") | {"database": "unreachable"}
         status = 503
     response = JsonResponse(checks, status=status)
     response["Cache-Control"] = "no-store"
@@ -79,6 +87,31 @@ def _migrations_applied(connection) -> bool:  # type: ignore[no-untyped-def]
         plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
         _migrations_known_applied = not plan  # once applied, they stay applied for this code
     return _migrations_known_applied
+
+
+_secrets_known_open_with: tuple[str, ...] | None = None
+
+
+def _oldest_secrets_open() -> bool:
+    """The oldest access key's secret and MFA seed open with the configured keys: the ones
+    that would still be under a key dropped too early, as rotation re-encrypts them all.
+    Checked once for each set of keys: what opens under it stays open."""
+    global _secrets_known_open_with
+    keys = tuple(settings.KEYS_ENCRYPTION_KEYS)
+    if _secrets_known_open_with == keys:
+        return True
+    oldest = [
+        AccessKey.objects.order_by("created_at").values_list("secret_ciphertext").first(),
+        MFADevice.objects.totp().order_by("pk").values_list("secret_ciphertext").first(),
+    ]
+    try:
+        for row in oldest:
+            if row is not None:
+                decrypt_secret(row[0])
+    except InvalidToken:
+        return False
+    _secrets_known_open_with = keys
+    return True
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

@@ -1,9 +1,11 @@
 import json
 
 import pytest
+from cryptography.fernet import Fernet
 from django.db import OperationalError
 from django.test import Client
 
+from tests.factories import make_access_key, make_totp_device
 from tests.wsgi import WsgiClient
 
 pytestmark = pytest.mark.django_db
@@ -18,7 +20,23 @@ def test_healthz_answers_without_the_database(client, django_assert_num_queries)
 def test_readyz_checks_the_database_and_migrations(client):
     response = client.get("/readyz")
     assert response.status_code == 200
-    assert json.loads(response.content) == {"database": "ok", "migrations": "ok"}
+    assert json.loads(response.content) == {"database": "ok", "migrations": "ok", "secrets": "ok"}
+
+
+def test_readyz_reports_stored_secrets_that_the_configured_keys_cannot_open(alice, settings):
+    """An encryption key dropped before rotate_encryption_keys ran: every API call and MFA
+    sign-in would fail, so the server is not ready. With the old key back it is."""
+    make_access_key(alice)
+    make_totp_device(alice)
+    old_keys = list(settings.KEYS_ENCRYPTION_KEYS)
+    settings.KEYS_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+    response = Client().get("/readyz")
+    assert response.status_code == 503
+    assert json.loads(response.content)["secrets"] == "unreadable"
+    settings.KEYS_ENCRYPTION_KEYS = [settings.KEYS_ENCRYPTION_KEYS[0], *old_keys]
+    response = Client().get("/readyz")
+    assert response.status_code == 200
+    assert json.loads(response.content)["secrets"] == "ok"
 
 
 @pytest.fixture
