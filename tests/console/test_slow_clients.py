@@ -5,12 +5,13 @@ import contextlib
 import http.client
 import re
 import socket
+import threading
 import time
 from collections.abc import Iterator
 
 import pytest
 
-from console.gunicorn_worker import LINGER, READ_TIMEOUT
+from console.gunicorn_worker import LINGER, MAX_BUFFERED_BODY, READ_TIMEOUT
 from tests.servers import (
     Account,
     Database,
@@ -169,31 +170,110 @@ def test_a_client_that_expects_100_continue_gets_it_before_its_body(served) -> N
         assert _response(sock).startswith(b"HTTP/1.1 200 ")
 
 
-def test_connections_kept_alive_on_threads_leave_threads_for_new_clients(tmp_path) -> None:  # type: ignore[no-untyped-def]
+@pytest.fixture(scope="module")
+def four_threads(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gunicorn]:
+    """One worker with four threads: few enough to run out of."""
+    tmp = tmp_path_factory.mktemp("four-threads")
+    with (
+        sqlite_database(tmp) as database,
+        gunicorns(database, tmp, workers=1, env={"GUNICORN_THREADS": "4"}) as (server,),
+    ):
+        yield server
+
+
+def _get(connection: http.client.HTTPConnection, path: str = "/healthz") -> int:
+    connection.request("GET", path)
+    answer = connection.getresponse()
+    answer.read()
+    return answer.status
+
+
+def test_connections_kept_alive_on_threads_leave_threads_for_new_clients(four_threads) -> None:  # type: ignore[no-untyped-def]
     """After an answer a thread waits a while for its connection's next request, but never
     all of them: with four threads and four kept-alive connections, a new client is answered
     at once, not after LINGER. The kept connections are still served, after LINGER too
     (from the worker's poller)."""
-    with (
-        sqlite_database(tmp_path) as database,
-        gunicorns(database, tmp_path, workers=1, env={"GUNICORN_THREADS": "4"}) as (server,),
-    ):
-        kept = [http.client.HTTPConnection("127.0.0.1", server.port, timeout=5) for _ in range(4)]
-        try:
-            for connection in kept:
-                connection.request("GET", "/healthz")
-                answer = connection.getresponse()
-                answer.read()
-                assert answer.status == 200
-            health = http_request(server.url, "GET", "/healthz", timeout=LINGER / 2)
+    server = four_threads
+    kept = [http.client.HTTPConnection("127.0.0.1", server.port, timeout=5) for _ in range(4)]
+    try:
+        for connection in kept:
+            assert _get(connection) == 200
+        health = http_request(server.url, "GET", "/healthz", timeout=LINGER / 2)
+        assert health.status == 200
+        time.sleep(LINGER + 0.2)
+        for connection in kept:
+            connection.request("GET", "/healthz")
+            answer = connection.getresponse()
+            answer.read()
+            assert answer.status == 200
+            assert answer.getheader("Connection", "").lower() != "close"
+    finally:
+        for connection in kept:
+            connection.close()
+
+
+def test_busy_kept_alive_connections_take_turns_with_new_clients(four_threads) -> None:  # type: ignore[no-untyped-def]
+    """Six clients that always have their next request waiting (here 100 at a time,
+    pipelined, as a load tester or a proxy's pooled connections keep a server busy) against
+    four threads: a thread serving one of them goes back to the pool whenever another
+    connection waits for it, so the other two and a new client are answered too."""
+    server = four_threads
+    served = [0] * 6
+    stop = threading.Event()
+    batch = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n\r\n" % server.port * 100
+
+    def busy(number: int) -> None:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=15) as sock:
+            while not stop.is_set():
+                sock.sendall(batch)
+                received = b""
+                while received.count(b"\r\n\r\nok\n") < 100:
+                    received += sock.recv(65536)
+                served[number] += 100
+
+    clients = [threading.Thread(target=busy, args=(number,)) for number in range(6)]
+    for client in clients:
+        client.start()
+    try:
+        time.sleep(1.0)
+        health = http_request(server.url, "GET", "/healthz", timeout=2 * LINGER)
+        assert health.status == 200
+        time.sleep(1.0)
+    finally:
+        stop.set()
+        for client in clients:
+            client.join(20)
+    assert all(served), served
+
+
+def test_a_large_body_sent_slowly_holds_up_only_its_own_thread(four_threads) -> None:  # type: ignore[no-untyped-def]
+    """A body larger than the worker reads up front (a multipart POST with a CSRF cookie,
+    which Django reads to check the token) is read by the application as it comes: that
+    request must not keep the worker's other requests waiting for their turn."""
+    server = four_threads
+    head = (
+        b"POST /signin HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nCookie: csrftoken=%s\r\n"
+        b"Content-Type: multipart/form-data; boundary=XyZ\r\nContent-Length: %d\r\n\r\n"
+        b"--XyZ\r\n" % (server.port, b"a" * 32, MAX_BUFFERED_BODY + 100_000)
+    )
+    with stalled(server, head):
+        for _ in range(3):
+            time.sleep(0.5)
+            health = http_request(server.url, "GET", "/healthz", timeout=ANSWER_WITHIN)
             assert health.status == 200
-            time.sleep(LINGER + 0.2)
-            for connection in kept:
-                connection.request("GET", "/healthz")
-                answer = connection.getresponse()
-                answer.read()
-                assert answer.status == 200
-                assert answer.getheader("Connection", "").lower() != "close"
-        finally:
-            for connection in kept:
-                connection.close()
+
+
+def test_clients_cut_off_together_do_not_stop_the_worker(four_threads) -> None:  # type: ignore[no-untyped-def]
+    """Three clients that stall in their headers and never close are cut off at the read
+    deadline together; saying goodbye to each (up to 2 s of waiting for it to close) happens
+    on its own thread, not one after another on the worker's main thread, which accepts new
+    connections."""
+    server = four_threads
+    header_stall = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n" % server.port
+    with contextlib.ExitStack() as holding:
+        socks = [holding.enter_context(stalled(server, header_stall)) for _ in range(3)]
+        for sock in socks:
+            sock.settimeout(READ_TIMEOUT + 5)
+            assert sock.recv(4096) == b""  # cut off, and not closed by this side
+        health = http_request(server.url, "GET", "/healthz", timeout=ANSWER_WITHIN)
+        assert health.status == 200
