@@ -71,11 +71,11 @@ class DeadlineThreadWorker(ThreadWorker):
         self.log.error_log.addFilter(_quiet_header_timeouts)
         self._lingering = 0
         self._queued = 0  # connections handed to the thread pool and not yet taken up
-        self._linger_lock = threading.Lock()
+        self._counts_lock = threading.Lock()  # for both counts
         super().init_process()
 
     def enqueue_req(self, conn):  # type: ignore[no-untyped-def]  # gunicorn's TConn
-        with self._linger_lock:
+        with self._counts_lock:
             self._queued += 1
         super().enqueue_req(conn)
 
@@ -84,7 +84,7 @@ class DeadlineThreadWorker(ThreadWorker):
         self.wsgi = _in_turn(self.wsgi, FifoGate(APP_CONCURRENCY))
 
     def handle(self, conn):  # type: ignore[no-untyped-def]  # gunicorn's TConn
-        with self._linger_lock:
+        with self._counts_lock:
             self._queued -= 1
         if not conn.initialized:  # once a connection: the option stays on the socket
             _set_read_timeout(conn.sock, READ_TIMEOUT)
@@ -107,7 +107,7 @@ class DeadlineThreadWorker(ThreadWorker):
             return True
         if self.cfg.is_ssl:  # TLS may hold a record the socket no longer shows
             return False
-        with self._linger_lock:
+        with self._counts_lock:
             if self._lingering >= self.cfg.threads // 2:
                 return False
             self._lingering += 1
@@ -116,7 +116,7 @@ class DeadlineThreadWorker(ThreadWorker):
             waiting.register(conn.sock.fileno(), select.POLLIN)
             return bool(waiting.poll(LINGER * 1000)) and not self._queued
         finally:
-            with self._linger_lock:
+            with self._counts_lock:
                 self._lingering -= 1
 
     def handle_request(self, req, conn):  # type: ignore[no-untyped-def]  # gunicorn's Request
@@ -127,7 +127,10 @@ class DeadlineThreadWorker(ThreadWorker):
                 _continue(req, conn.sock)
                 req.body = Body(io.BytesIO(_read_whole(req.body, length, conn.sock)))
             _read.whole = length <= MAX_BUFFERED_BODY
-        return super().handle_request(req, conn)
+        try:
+            return super().handle_request(req, conn)
+        finally:
+            _read.whole = False
 
 
 # Whether this thread's request was read whole before the application: only then does it
