@@ -12,9 +12,9 @@ from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from accounts.models import MFADevice
 from keys.crypto import InvalidToken, decrypt_secret
 from keys.models import AccessKey
+from keys.stored_secrets import stored_secrets
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -93,23 +93,20 @@ _secrets_known_open_with: tuple[str, ...] | None = None
 
 
 def _oldest_secrets_open() -> bool:
-    """The oldest access key's secret and MFA seed open with the configured keys: the ones
+    """The oldest stored secret of each kind opens with the configured keys: the ones
     that would still be under a key dropped too early, as rotation re-encrypts them all.
     Checked once for each set of keys: what opens under it stays open."""
     global _secrets_known_open_with
     keys = tuple(settings.KEYS_ENCRYPTION_KEYS)
     if _secrets_known_open_with == keys:
         return True
-    oldest = [
-        AccessKey.objects.order_by("created_at").values_list("secret_ciphertext").first(),
-        MFADevice.objects.totp().order_by("pk").values_list("secret_ciphertext").first(),
-    ]
-    try:
-        for row in oldest:
-            if row is not None:
-                decrypt_secret(row[0])
-    except InvalidToken:
-        return False
+    for _, rows in stored_secrets():
+        oldest = rows.order_by("created_at").values_list("secret_ciphertext", flat=True).first()
+        try:
+            if oldest is not None:
+                decrypt_secret(oldest)
+        except InvalidToken:
+            return False
     _secrets_known_open_with = keys
     return True
 

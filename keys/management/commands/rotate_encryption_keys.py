@@ -6,6 +6,7 @@ from django.db import transaction
 from accounts.models import MFADevice
 from keys.crypto import InvalidToken, decrypt_secret, rotate_ciphertext
 from keys.models import AccessKey
+from keys.stored_secrets import stored_secrets
 
 
 class Command(BaseCommand):
@@ -62,21 +63,12 @@ class Command(BaseCommand):
 
     def _check_every_secret_opens(self) -> None:
         """Refuse before changing anything when a configured key is missing."""
-        stored = AccessKey.objects.values_list("pk", "secret_ciphertext").order_by("pk")
-        for access_key_id, ciphertext in stored.iterator(chunk_size=2000):
-            try:
-                decrypt_secret(ciphertext)
-            except InvalidToken as error:
-                raise CommandError(
-                    f"No key in KEYS_ENCRYPTION_KEYS opens the secret of {access_key_id}; "
-                    "nothing was changed."
-                ) from error
-        seeds = MFADevice.objects.totp().values_list("pk", "secret_ciphertext")
-        for device_id, ciphertext in seeds.iterator(chunk_size=2000):
-            try:
-                decrypt_secret(ciphertext)
-            except InvalidToken as error:
-                raise CommandError(
-                    f"No key in KEYS_ENCRYPTION_KEYS opens the seed of MFA device {device_id}; "
-                    "nothing was changed."
-                ) from error
+        for what, rows in stored_secrets():
+            stored = rows.values_list("pk", "secret_ciphertext").order_by("pk")
+            for pk, ciphertext in stored.iterator(chunk_size=2000):
+                try:
+                    decrypt_secret(ciphertext)
+                except InvalidToken as error:
+                    raise CommandError(
+                        f"No key in KEYS_ENCRYPTION_KEYS opens {what} {pk}; nothing was changed."
+                    ) from error
