@@ -40,17 +40,23 @@ class WsgiClient:
             headers.extend(pairs)
 
         # As Django's test client does: the test's transaction holds the connection, so the
-        # request must not close it.
+        # request must not close it (the API application closes it itself, not by signal).
         request_started.disconnect(close_old_connections)
         request_finished.disconnect(close_old_connections)
+        target = app or application
+        closes_itself = hasattr(target, "close_connections")
+        if closes_itself:
+            target.close_connections = lambda: None  # type: ignore[attr-defined]
         try:
-            chunks = (app or application)(request.META, start_response)  # type: ignore[attr-defined]
+            chunks = target(request.META, start_response)  # type: ignore[attr-defined]
             try:
                 content = b"".join(chunks)
             finally:
                 if hasattr(chunks, "close"):
                     chunks.close()  # where Django's handler sends request_finished
         finally:
+            if closes_itself:
+                del target.close_connections  # type: ignore[attr-defined]  # the class's again
             request_started.connect(close_old_connections)
             request_finished.connect(close_old_connections)
         response = HttpResponse(content, status=int(status[0].split()[0]))

@@ -1,6 +1,7 @@
 """console.wsgi.application: /api through the API application, the console through Django's."""
 
 import logging
+from unittest import mock
 
 import pytest
 from django.core.wsgi import get_wsgi_application
@@ -127,3 +128,45 @@ def test_the_host_is_read_as_django_reads_it(db, settings, headers, use_forwarde
     assert response.status_code == status, response.content
     if status == 403:  # answered by the API: an unsigned request
         assert b"<Code>MissingAuthenticationToken</Code>" in response.content
+
+
+@pytest.mark.django_db(transaction=True)  # no test transaction: the request may close it
+def test_the_api_checks_database_connections_before_and_after_each_request(alice):
+    """What Django's request signals have close_old_connections do, the API application
+    does itself: every open connection is checked (past its CONN_MAX_AGE, errors, autocommit
+    left off) before the request's first query and after its last."""
+    from django.db import connection
+
+    from console.wsgi import application
+
+    new_key = make_access_key(alice)
+    body, headers = signed_identity_request(
+        "http://127.0.0.1:8000/api", new_key.access_key.access_key_id, new_key.secret_access_key
+    )
+    request = RequestFactory().post(
+        "/api",
+        body,
+        content_type=headers.pop("Content-Type"),
+        headers={**headers, "Host": "127.0.0.1:8000"},
+    )
+    connection.ensure_connection()
+    events: list[str] = []
+    check = connection.close_if_unusable_or_obsolete
+
+    def checked() -> None:
+        events.append("check")
+        check()
+
+    def queried(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        events.append("query")
+        return execute(sql, params, many, context)
+
+    statuses: list[str] = []
+    with (
+        mock.patch.object(connection, "close_if_unusable_or_obsolete", checked),
+        connection.execute_wrapper(queried),
+    ):
+        answer = application(request.META, lambda status, headers: statuses.append(status))
+        assert b"<Account>" in b"".join(answer)
+    assert statuses == ["200 OK"]
+    assert events[0] == events[-1] == "check" and "query" in events
