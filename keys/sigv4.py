@@ -47,6 +47,11 @@ MAX_EXPIRES = 604800  # one week, AWS's upper bound for X-Amz-Expires
 CLOCK_SKEW = timedelta(minutes=15)
 _AMZ_DATE_RE = re.compile(r"[0-9]{8}T[0-9]{6}Z")  # not \d: it matches non-ASCII digits
 _SHA256_HEX_RE = re.compile(r"[0-9a-fA-F]{64}")
+# The Authorization header as every SDK writes it: the three parts once each, in this order.
+# What matches is read as the general parser would read it; anything else goes to that parser.
+_PLAIN_AUTHORIZATION = re.compile(
+    ALGORITHM + r" Credential=([^\s,=]+), ?SignedHeaders=([^\s,=]+), ?Signature=([^\s,=]+)"
+)
 # Non-empty segments of unreserved characters, none starting with a dot: a path that neither
 # dot-segment removal nor encoding changes.
 _PLAIN_PATH = re.compile(r"(?:/[A-Za-z0-9_~-][A-Za-z0-9_.~-]*)*/?")
@@ -137,13 +142,16 @@ def parse_request(
     method: str,
     path: str,
     query_string: str,
-    headers: Iterable[tuple[str, str]],
+    headers: Iterable[tuple[str, str]] | dict[str, tuple[str, ...]],
     body: bytes,
 ) -> SignedRequest:
     """Extract SigV4 data from a request. Raises MissingAuthenticationToken or
     IncompleteSignature. The header form and the presigned (query) form are
-    mutually exclusive, as at AWS."""
-    header_map = _group_headers(headers)
+    mutually exclusive, as at AWS.
+
+    ``headers`` are (name, value) pairs as received, or already grouped: a dict of
+    lower-cased names to their values (a WSGI server has joined repeated headers)."""
+    header_map = headers if isinstance(headers, dict) else _group_headers(headers)
     query = _parse_query(query_string)
     query_names = {name for name, _ in query}
     presigned = b"X-Amz-Algorithm" in query_names or b"X-Amz-Credential" in query_names
@@ -181,26 +189,12 @@ def _auth_from_header(values: tuple[str, ...], headers: dict[str, tuple[str, ...
     if len(values) != 1:
         raise IncompleteSignature(ONE_AUTHORIZATION)
     value = values[0]
-    algorithm, _, rest = value.strip().partition(" ")
-    if algorithm != ALGORITHM:
-        raise IncompleteSignature(f"Unsupported AWS 'algorithm': '{_clip(algorithm)}'.")
-    params: dict[str, str] = {}
-    for component in rest.split(","):
-        component = component.strip()
-        if not component:
-            continue
-        key, equals, val = component.partition("=")
-        if not equals:
-            raise IncompleteSignature(
-                f"'{_clip(component)}' not a valid key=value pair (missing equal-sign) in "
-                f"Authorization header: '{_clip(value)}'."
-            )
-        # Two Authorization headers arrive joined by the server ("...Signature=a,AWS4-HMAC-SHA256
-        # Credential=..."), or one header names a part twice: refuse, never pick one.
-        key = key.strip()
-        if len(key.split()) != 1 or key in params:
-            raise IncompleteSignature(f"{ONE_AUTHORIZATION} Authorization={_clip(value)}")
-        params[key] = val.strip()
+    plain = _PLAIN_AUTHORIZATION.fullmatch(value)
+    if plain is not None:
+        credential, signed_headers, signature = plain.groups()
+        params = {"Credential": credential, "SignedHeaders": signed_headers, "Signature": signature}
+    else:
+        params = _authorization_params(value)
     amz_date, http_date = _joined(headers, "x-amz-date"), _joined(headers, "date")
     problems = [
         f"Authorization header requires '{name}' parameter."
@@ -222,6 +216,31 @@ def _auth_from_header(values: tuple[str, ...], headers: dict[str, tuple[str, ...
         expires=None,
         is_presigned=False,
     )
+
+
+def _authorization_params(value: str) -> dict[str, str]:
+    """The Authorization header's ``key=value`` parts, in any order and spacing."""
+    algorithm, _, rest = value.strip().partition(" ")
+    if algorithm != ALGORITHM:
+        raise IncompleteSignature(f"Unsupported AWS 'algorithm': '{_clip(algorithm)}'.")
+    params: dict[str, str] = {}
+    for component in rest.split(","):
+        component = component.strip()
+        if not component:
+            continue
+        key, equals, val = component.partition("=")
+        if not equals:
+            raise IncompleteSignature(
+                f"'{_clip(component)}' not a valid key=value pair (missing equal-sign) in "
+                f"Authorization header: '{_clip(value)}'."
+            )
+        # Two Authorization headers arrive joined by the server ("...Signature=a,AWS4-HMAC-SHA256
+        # Credential=..."), or one header names a part twice: refuse, never pick one.
+        key = key.strip()
+        if len(key.split()) != 1 or key in params:
+            raise IncompleteSignature(f"{ONE_AUTHORIZATION} Authorization={_clip(value)}")
+        params[key] = val.strip()
+    return params
 
 
 _QUERY_AUTH_PARAMS = (

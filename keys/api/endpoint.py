@@ -250,13 +250,17 @@ def _raw_path(environ: Mapping[str, Any]) -> str:
     return path if _UNRESERVED_PATH.fullmatch(path) else quote(path, safe="/~")
 
 
-def _headers(environ: Mapping[str, Any]) -> list[tuple[str, str]]:
-    headers = []
+def _headers(environ: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
+    """The request's headers by lower-cased name, grouped as sigv4.parse_request takes them."""
+    headers: dict[str, tuple[str, ...]] = {}
     for key, value in environ.items():
         if key.startswith("HTTP_"):
-            headers.append((key[5:].replace("_", "-").lower(), value))
+            name = key[5:].replace("_", "-").lower()
         elif key in ("CONTENT_TYPE", "CONTENT_LENGTH") and value:
-            headers.append((key.replace("_", "-").lower(), value))
+            name = key.replace("_", "-").lower()
+        else:
+            continue
+        headers[name] = (*headers[name], value) if name in headers else (value,)
     return headers
 
 

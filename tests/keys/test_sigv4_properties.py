@@ -345,3 +345,44 @@ def test_botocore_presigned_urls_verify(
 
     with pytest.raises(sigv4.SignatureDoesNotMatch, match="^Signature expired"):
         sigv4.verify(req, secret_access_key=secret, now=signed_at + timedelta(seconds=expires + 1))
+
+
+# The parts of an Authorization header: plain, with the characters that delimit its parts
+# (commas, equal signs, spaces), or anything at all.
+_auth_part = st.one_of(
+    st.text(string.ascii_letters + string.digits + "/-_;", min_size=1, max_size=20),
+    st.text(string.ascii_letters + "/;,= \t\u00a0", max_size=6),
+    st.text(string.ascii_letters + "/;,= \t\u00a0", max_size=6),
+    anything,
+)
+
+
+@FUZZ
+@given(
+    credential=_auth_part,
+    signed_headers=_auth_part,
+    signature=_auth_part,
+    separator=st.sampled_from([", ", ", ", ",", ",", " , ", ", \u00a0"]),
+    prefix=st.sampled_from(["", "", "", " "]),
+)
+@example(credential=CREDENTIAL, signed_headers="host", signature="ab", separator=", ", prefix="")
+def test_the_plain_authorization_header_reads_as_the_general_parser_reads_it(
+    credential, signed_headers, signature, separator, prefix
+):
+    """The fast path for the header as SDKs write it gives what the general parser gives
+    for the same text, and the text it leaves to the general parser is still read."""
+    value = (
+        f"{prefix}{sigv4.ALGORITHM} Credential={credential}{separator}"
+        f"SignedHeaders={signed_headers}{separator}Signature={signature}"
+    )
+    plain = sigv4._PLAIN_AUTHORIZATION.fullmatch(value)
+    event("plain" if plain else "general")
+    try:
+        general = sigv4._authorization_params(value)
+    except sigv4.SigV4Error:
+        assert plain is None
+        return
+    if plain is not None:
+        assert general == dict(
+            zip(("Credential", "SignedHeaders", "Signature"), plain.groups(), strict=True)
+        )
