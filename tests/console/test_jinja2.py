@@ -1,6 +1,8 @@
 """The Jinja2 helpers give what Django's own filters and tags give."""
 
 from datetime import UTC, datetime, timedelta, timezone
+from html import unescape
+from pathlib import Path
 
 from django.template import defaultfilters, engines
 from django.templatetags.static import static
@@ -84,3 +86,24 @@ def test_urls_carry_the_script_prefix_the_page_was_rendered_with() -> None:
     assert render(source, k=key_id).startswith("/iam/security_credentials /iam/")
     assert render(links) == "/iam/security_credentials /signout"
     assert render(links, **request_locals(RequestFactory().get("/"))) == render(links)
+
+
+@given(ago=st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=3000)))
+def test_timesince_is_djangos_with_its_no_break_spaces_as_references(ago: timedelta) -> None:
+    moment = datetime.now(UTC) - ago
+    shown = render("{{ moment|timesince }}", moment=moment)
+    assert shown.isascii()
+    # Django's own text, once the browser has read the references (a minute may pass).
+    assert unescape(shown) in (
+        defaultfilters.timesince_filter(moment),
+        defaultfilters.timesince_filter(moment - timedelta(minutes=1)),
+    )
+
+
+def test_templates_write_characters_beyond_ascii_as_references() -> None:
+    """A page whose text is all ASCII is built and encoded a block at a time; one other
+    character anywhere makes Python do the whole page a character at a time."""
+    templates = sorted((Path(__file__).resolve().parents[2] / "templates").rglob("*.html"))
+    assert templates
+    for template in templates:
+        assert template.read_text(encoding="utf-8").isascii(), template
