@@ -30,6 +30,8 @@ from jinja2 import Environment, Undefined, pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
 
+from console.htmx import is_htmx
+
 
 @pass_context
 def url(context: Context, name: str, *args: Any) -> str:
@@ -164,7 +166,9 @@ def _date_settings() -> tuple[bool, bool]:
 def environment(**options: Any) -> Environment:
     options["undefined"] = Undefined
     env = Environment(**options)  # noqa: S701  # nosec B701 - Django's backend sets autoescape=True
-    env.globals.update(url=url, links=Links(None), static=static, htmx_script=htmx_script)
+    env.globals.update(
+        url=url, links=Links(None), static=static, htmx_script=htmx_script, is_htmx=is_htmx
+    )
     env.filters.update(
         date=date,
         timesince=timesince,

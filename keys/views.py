@@ -22,6 +22,7 @@ from accounts.events import EventContext
 from accounts.sections import security_credentials_sections
 from accounts.warning import after_root_credentials_warning
 from console.actions import action
+from console.htmx import is_htmx, is_htmx_fragment
 
 from . import keyfiles
 from .credential_report import (
@@ -122,7 +123,7 @@ def _render(request: HttpRequest, *, status: int = 200, **extra: Any) -> HttpRes
         "expanded": True,
         **extra,
     }
-    template = SECTION if request.htmx and not request.htmx.boosted else PAGE
+    template = SECTION if is_htmx_fragment(request) else PAGE
     if template == PAGE:  # the page's other sections (password, MFA), owned by accounts
         context = {**security_credentials_sections(request), **context}
     return render(request, template, context, status=status)
@@ -137,7 +138,7 @@ def render_credentials_page(
 
 
 def _after_action(request: HttpRequest) -> HttpResponse:
-    if request.htmx:
+    if is_htmx(request):
         return _render(request)
     return redirect(_credentials_url())
 
@@ -168,7 +169,7 @@ def create(request: HttpRequest) -> HttpResponse:
         messages.error(request, NOT_CREATED_AT_LIMIT)
         return _after_action(request)
     except KeyListChanged as changed:
-        if len(changed.added) == 1 and not request.htmx:
+        if len(changed.added) == 1 and not is_htmx(request):
             # A second click sent the form again, and the first made this key: its dialog,
             # which shows the secret while this session's window for it is open. Nothing is
             # written to the session here, which would overwrite the first request's window.
@@ -180,7 +181,7 @@ def create(request: HttpRequest) -> HttpResponse:
         return _after_action(request)
     access_key_id = new_key.access_key.access_key_id
     open_secret_window(request, access_key_id=access_key_id)
-    if request.htmx:
+    if is_htmx(request):
         return _render(
             request,
             created_key=new_key.access_key,
@@ -307,7 +308,7 @@ def delete(request: HttpRequest, access_key_id: str) -> HttpResponse:
             f"Access key {access_key_id} was not deleted: type its access key ID in the field "
             "to confirm.",
         )
-    status = 400 if request.method == "POST" and not request.htmx else 200
+    status = 400 if request.method == "POST" and not is_htmx(request) else 200
     return _render(request, deleting_key=access_key, delete_form=form, status=status)
 
 
