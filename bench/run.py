@@ -210,9 +210,8 @@ def main() -> int:
                 raise BenchError(f"{server.name} died during the run:\n{server.log_tail()}")
 
         runtime = time.monotonic() - began
-        quick = OUT.name != "latest"
         meta = versions() | {
-            "command": "make bench-quick" if quick else "make bench",
+            "command": _command(),
             "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
             "runtime": f"{runtime:.0f} s in all",
             "duration": DURATION,
@@ -255,6 +254,18 @@ def main() -> int:
 
 def _terminate(signum: int, frame: object) -> None:
     raise SystemExit(128 + signum)  # unwinds through main's finally: servers are stopped
+
+
+def _command() -> str:
+    """What ran: make's target, named by the output it writes, and any knob set otherwise."""
+    named = {"latest": "make bench", "quick": "make bench-quick"}.get(OUT.name)
+    own = ("BENCH_DURATION", "BENCH_REPEAT", "BENCH_OUT") if OUT.name == "quick" else ()
+    knobs = [
+        f"{name}={value}"
+        for name, value in sorted(os.environ.items())
+        if name.startswith("BENCH_") and name not in own
+    ]
+    return " ".join([*knobs, named or "bench/run.py"])
 
 
 if __name__ == "__main__":
