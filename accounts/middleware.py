@@ -20,7 +20,7 @@ class SignedInUserMiddleware:
     soon as AuthenticationMiddleware has set up its lazy stand-in, which is then never used.
     Every console page reads the user (the idle timeout below does), and each attribute read
     through the stand-in raised and caught an AttributeError inside Django
-    (``LazyObject.__getattribute__``): about 5% of the credentials page's instructions.
+    (``LazyObject.__getattribute__``): about 6% of the credentials page's instructions.
     Other paths (health checks, /api) keep the lazy one, which they never read."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:

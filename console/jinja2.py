@@ -151,7 +151,7 @@ def date(context: Context, value: Any, arg: str | None = None) -> str:
 def timesince(value: Any, arg: Any = None) -> Markup:
     """Django's ``timesince`` filter, its no-break spaces written as ``&nbsp;``. The same
     text in the browser, but the page stays ASCII: one U+00A0 in a page's text made Python
-    build and encode the whole page a character at a time, about 5% of the credentials
+    build and encode the whole page a character at a time, about 2% of the credentials
     page's instructions."""
     text = str(escape(defaultfilters.timesince_filter(value, arg)))
     return Markup(text.replace("\u00a0", "&nbsp;"))  # noqa: S704  # nosec B704 - escaped above
