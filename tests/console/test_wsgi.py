@@ -5,8 +5,10 @@ from unittest import mock
 
 import pytest
 from django.core.wsgi import get_wsgi_application
+from django.db import connection
 from django.test import RequestFactory
 
+import console.wsgi
 from keys.api.wsgi import ApiApplication
 from tests.factories import make_access_key
 from tests.servers import signed_identity_request
@@ -135,10 +137,6 @@ def test_the_api_checks_database_connections_before_and_after_each_request(alice
     """What Django's request signals have close_old_connections do, the API application
     does itself: every open connection is checked (past its CONN_MAX_AGE, errors, autocommit
     left off) before the request's first query and after its last."""
-    from django.db import connection
-
-    from console.wsgi import application
-
     new_key = make_access_key(alice)
     body, headers = signed_identity_request(
         "http://127.0.0.1:8000/api", new_key.access_key.access_key_id, new_key.secret_access_key
@@ -166,7 +164,9 @@ def test_the_api_checks_database_connections_before_and_after_each_request(alice
         mock.patch.object(connection, "close_if_unusable_or_obsolete", checked),
         connection.execute_wrapper(queried),
     ):
-        answer = application(request.META, lambda status, headers: statuses.append(status))
+        answer = console.wsgi.application(
+            request.META, lambda status, headers: statuses.append(status)
+        )
         assert b"<Account>" in b"".join(answer)
     assert statuses == ["200 OK"]
     assert events[0] == events[-1] == "check" and "query" in events
